@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the coder.coderd collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE to the coder.coderd collection: may change in any release without notice.
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Connection options, shared by every module, lookup, the inventory and the role. Defaults are
+    # stated in prose, not as `default:`, because an unset option must fall through to the
+    # environment and the Coder CLI's login files before the default applies.
+    DOCUMENTATION = r'''
+options:
+  url:
+    description:
+      - URL of the Coder deployment, with or without C(/api/v2), for example V(https://coder.example.com).
+      - "If unset: E(ANSIBLE_CODER_URL), then the Coder CLI's E(CODER_URL), then the C(url) file written by
+        C(coder login) in E(CODER_CONFIG_DIR) (default C(~/.config/coderv2))."
+    type: str
+  token:
+    description:
+      - Coder session or API token, sent as the C(Coder-Session-Token) header.
+      - "If unset: E(ANSIBLE_CODER_TOKEN), then E(CODER_SESSION_TOKEN), then the C(session) file written by
+        C(coder login) (used only when O(url) is the deployment that file belongs to)."
+      - Without a token only the public endpoints answer (API root, build info, update check, CSP reports).
+    type: str
+  headers:
+    description:
+      - Extra HTTP headers for every request, for example for an authenticating proxy.
+      - "If unset: E(ANSIBLE_CODER_HEADERS), then the Coder CLI's E(CODER_HEADER) (comma-separated C(key=value))."
+    type: dict
+  validate_certs:
+    description:
+      - Verify the deployment's TLS certificate. Defaults to V(true); V(false) prints a warning.
+      - "If unset: E(ANSIBLE_CODER_VALIDATE_CERTS)."
+    type: bool
+  ca_path:
+    description:
+      - PEM file of the CA that signed the deployment's certificate.
+      - "If unset: E(ANSIBLE_CODER_CA_PATH), then E(CODER_CLIENT_TLS_CA_FILE)."
+    type: path
+  client_cert:
+    description:
+      - PEM client certificate for mutual TLS.
+      - "If unset: E(ANSIBLE_CODER_CLIENT_CERT), then E(CODER_CLIENT_TLS_CERT_FILE)."
+    type: path
+  client_key:
+    description:
+      - PEM private key of O(client_cert), if not in the same file.
+      - "If unset: E(ANSIBLE_CODER_CLIENT_KEY), then E(CODER_CLIENT_TLS_KEY_FILE)."
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for a connection, for an answer, and for the whole answer body. Defaults to V(30).
+      - A C(Retry-After) longer than this is not waited for; the request fails at once instead.
+      - "If unset: E(ANSIBLE_CODER_TIMEOUT)."
+    type: float
+  retries:
+    description:
+      - How often to retry a GET after a connection error or an HTTP 429, 502, 503 or 504, with
+        exponential backoff that honours C(Retry-After). Each retry is reported as a warning. Defaults to V(3).
+      - "If unset: E(ANSIBLE_CODER_RETRIES)."
+    type: int
+  use_proxy:
+    description:
+      - Use the proxy from the environment (E(HTTPS_PROXY), E(HTTP_PROXY), E(NO_PROXY)). Defaults to V(true).
+      - "If unset: E(ANSIBLE_CODER_USE_PROXY)."
+    type: bool
+notes:
+  - "Connection options resolve, highest first: the task option, E(ANSIBLE_CODER_<OPTION>), the Coder CLI's
+    environment (E(CODER_URL), E(CODER_SESSION_TOKEN), E(CODER_HEADER), E(CODER_CLIENT_TLS_CA_FILE),
+    E(CODER_CLIENT_TLS_CERT_FILE), E(CODER_CLIENT_TLS_KEY_FILE)), the Coder CLI's login files, the default.
+    Set them once for all modules with C(module_defaults) and the group C(group/coder.coderd.coderd)."
+  - The token never appears in results, messages or logs, and is never sent to another host on a redirect.
+requirements:
+  - requests >= 2.25
+'''
+
+    # Plugins (lookups, inventory) read the same options through Ansible's option layer.
+    PLUGINS = r'''
+options:
+  url:
+    env:
+      - name: ANSIBLE_CODER_URL
+    vars:
+      - name: ansible_coder_url
+  token:
+    env:
+      - name: ANSIBLE_CODER_TOKEN
+    vars:
+      - name: ansible_coder_token
+  headers:
+    env:
+      - name: ANSIBLE_CODER_HEADERS
+    vars:
+      - name: ansible_coder_headers
+  validate_certs:
+    env:
+      - name: ANSIBLE_CODER_VALIDATE_CERTS
+    vars:
+      - name: ansible_coder_validate_certs
+  ca_path:
+    env:
+      - name: ANSIBLE_CODER_CA_PATH
+    vars:
+      - name: ansible_coder_ca_path
+  client_cert:
+    env:
+      - name: ANSIBLE_CODER_CLIENT_CERT
+    vars:
+      - name: ansible_coder_client_cert
+  client_key:
+    env:
+      - name: ANSIBLE_CODER_CLIENT_KEY
+    vars:
+      - name: ansible_coder_client_key
+  timeout:
+    env:
+      - name: ANSIBLE_CODER_TIMEOUT
+    vars:
+      - name: ansible_coder_timeout
+  retries:
+    env:
+      - name: ANSIBLE_CODER_RETRIES
+    vars:
+      - name: ansible_coder_retries
+  use_proxy:
+    env:
+      - name: ANSIBLE_CODER_USE_PROXY
+    vars:
+      - name: ansible_coder_use_proxy
+'''

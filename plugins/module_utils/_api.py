@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the coder.coderd collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE to the coder.coderd collection: may change in any release without notice.
+"""The General endpoints of one deployment, each fetched at most once, normalized by the value model."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError, encode_path_segment
+from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
+from ansible_collections.coder.coderd.plugins.module_utils import _values
+
+SUBSETS = ('api_root', 'build', 'config', 'ssh', 'stats', 'experiments', 'update_check', 'token_config')
+STATS_PROCESSING = 'Deployment stats are still processing!'
+STATS_POLL_SECONDS = 1.0
+
+
+def token_config_path(user):
+    return '/users/%s/keys/tokens/tokenconfig' % encode_path_segment(user)
+
+
+class Deployment:
+    """Memoizes every GET of one task, so concurrent and repeated readers share one request."""
+
+    def __init__(self, client):
+        self.client = client
+        self.url = display_url(client.base_url)
+        self._lock = threading.Lock()
+        self._answers = {}
+
+    def get(self, path):
+        with self._lock:
+            answer = self._answers.get(path)
+            owner = answer is None
+            if owner:
+                answer = self._answers[path] = Future()
+        if owner:
+            try:
+                answer.set_result(self.client.get(path))
+            except Exception as exc:  # the waiting readers get the same error, re-raised below
+                answer.set_exception(exc)
+        return answer.result()
+
+    def api_root(self):
+        return _values.normalize_api_root(self.get('/'))
+
+    def build(self):
+        return _values.normalize_build_info(self.get('/buildinfo'))
+
+    def config_model(self):
+        return _values.DeploymentConfig(self.get('/deployment/config'))
+
+    def ssh(self):
+        return _values.normalize_ssh(self.get('/deployment/ssh'))
+
+    def experiments(self):
+        return _values.normalize_experiments(self.get('/experiments'), self.get('/experiments/available'))
+
+    def update_check(self):
+        return _values.normalize_update_check(self.get('/updatecheck'))
+
+    def token_config(self, user='me'):
+        return _values.normalize_token_config(self.get(token_config_path(user)), user)
+
+    def stats(self, processing_timeout=30.0):
+        """Stats, waiting (bounded) while a freshly started server has not computed them yet."""
+        deadline = time.monotonic() + processing_timeout
+        while True:
+            try:
+                return _values.normalize_stats(self.get('/deployment/stats'))
+            except CoderError as exc:
+                if exc.status != 400 or exc.message != STATS_PROCESSING:
+                    raise
+                if time.monotonic() + STATS_POLL_SECONDS > deadline:
+                    raise CoderError('deployment stats still processing after waiting %gs (processing_timeout)'
+                                     % processing_timeout, deployment=exc.deployment, path=exc.path,
+                                     status=400, message=exc.message)
+                with self._lock:
+                    self._answers.pop('/deployment/stats', None)
+                time.sleep(STATS_POLL_SECONDS)
+
+
+def expand_subsets(requested):
+    """``setup``-style selection: names, ``all``, and ``!name`` exclusions."""
+    requested = list(requested or ['all'])
+    chosen = set()
+    excluded = set()
+    for item in requested:
+        name = str(item).strip()
+        negate = name.startswith('!')
+        name = name.lstrip('!')
+        if name == 'all':
+            names = set(SUBSETS)
+        elif name in SUBSETS:
+            names = {name}
+        else:
+            raise ValueError('gather_subset: unknown subset %r; choose from all, %s' % (name, ', '.join(SUBSETS)))
+        (excluded if negate else chosen).update(names)
+    if not chosen and excluded:
+        chosen = set(SUBSETS)
+    return [name for name in SUBSETS if name in chosen and name not in excluded]
+
+
+def gather_facts(deployment, subsets, user='me', include_options=False, processing_timeout=30.0):
+    """The ``coder`` facts of DESIGN §2 for the chosen subsets, every endpoint fetched concurrently."""
+    readers = {
+        'api_root': deployment.api_root,
+        'build': deployment.build,
+        'config': deployment.config_model,
+        'ssh': deployment.ssh,
+        'stats': lambda: deployment.stats(processing_timeout),
+        'experiments': deployment.experiments,
+        'update_check': deployment.update_check,
+        'token_config': lambda: deployment.token_config(user),
+    }
+    facts = {'url': deployment.url}
+    if not subsets:
+        return facts
+    with ThreadPoolExecutor(max_workers=len(subsets)) as pool:
+        if 'experiments' in subsets:
+            # Two requests behind one subset: start the second now instead of after the first.
+            pool.submit(deployment.get, '/experiments/available')
+        pending = dict((name, pool.submit(readers[name])) for name in subsets)
+    errors = []
+    for name in subsets:
+        try:
+            value = pending[name].result()
+        except CoderError as exc:
+            errors.append(exc)
+            continue
+        if name == 'config':
+            facts['config'] = value.config
+            if include_options:
+                facts['options'] = value.options
+        else:
+            facts[name] = value
+    if errors:
+        raise _combine(errors)
+    return facts
+
+
+def _combine(errors):
+    if len(errors) == 1:
+        return errors[0]
+    first = errors[0]
+    causes = '; '.join('%s %s' % ('/api/v2' + (exc.path or ''), exc.cause) for exc in errors)
+    return CoderError('%d endpoints failed: %s' % (len(errors), causes), deployment=first.deployment,
+                      status=first.status)

@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the coder.coderd collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE to the coder.coderd collection: may change in any release without notice.
+"""Module adapter: the same work as the action adapter, when the task runs on a remote host."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError, REQUESTS_IMPORT_ERROR
+from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, run_task
+
+
+def run_module(name):
+    module = AnsibleModule(argument_spec=TASKS[name].argument_spec, supports_check_mode=True)
+    if REQUESTS_IMPORT_ERROR is not None:
+        module.fail_json(msg=missing_required_lib('requests'))
+    try:
+        result = run_task(name, module.params, module.warn, check_mode=module.check_mode)
+    except CoderError as exc:
+        module.fail_json(msg=str(exc), error=exc.to_dict())
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
