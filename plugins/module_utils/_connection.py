@@ -188,6 +188,12 @@ def resolve_connection(explicit, environ=None):
         values[name] = _coerce(name, value)
         sources[name] = source
 
+    # The CLI's token belongs to the CLI's deployment: with CODER_URL naming another one, keep it home.
+    cli_url = environ.get('CODER_URL')
+    if sources['token'] == 'CODER_SESSION_TOKEN' and cli_url and values['url'] is not None \
+            and normalize_base_url(cli_url) != normalize_base_url(values['url']):
+        values['token'] = None
+
     if values['url'] is None or values['token'] is None:
         login_dir = _config_dir(environ)
         login_url = _read_login_file(login_dir, 'url')

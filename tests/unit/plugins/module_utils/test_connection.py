@@ -65,9 +65,10 @@ def test_precedence_option_then_ansible_env_then_cli_env(no_login):
     settings = resolve_connection(options(), env)
     assert settings.url == 'https://ansible.example.com'
     assert settings.timeout == 7.0
-    assert settings.token == 'cli-token' and settings.token_source == 'CODER_SESSION_TOKEN'
     del env['ANSIBLE_CODER_URL']
-    assert resolve_connection(options(), env).url == 'https://cli.example.com'
+    settings = resolve_connection(options(), env)
+    assert settings.url == 'https://cli.example.com'
+    assert settings.token == 'cli-token' and settings.token_source == 'CODER_SESSION_TOKEN'
 
 
 def test_cli_header_env_is_csv_of_key_value(no_login):
@@ -128,3 +129,10 @@ def test_client_key_without_cert_is_refused(no_login):
 def test_repr_hides_token(no_login):
     settings = resolve_connection(options(url='https://c.example.com', token='abcdefghij-secretsecretsecretsecret12'), no_login)
     assert 'secret' not in repr(settings)
+
+
+def test_cli_token_stays_with_the_cli_url(no_login):
+    env = dict(no_login, CODER_URL='https://cli.example.com', CODER_SESSION_TOKEN='cli-token')
+    assert resolve_connection(options(url='https://other.example.com'), env).token is None
+    assert resolve_connection(options(url='https://cli.example.com/api/v2'), env).token == 'cli-token'
+    assert resolve_connection(options(url='https://other.example.com'), dict(no_login, CODER_SESSION_TOKEN='t')).token == 't'
