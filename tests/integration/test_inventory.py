@@ -1,0 +1,243 @@
+"""The inventory plugin coder.coderd.deployments, run by ansible-inventory / ansible-playbook
+against several simulator instances (owner, member token, 50 ms latency, down)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from coder_sim import DEFAULT_TOKENS
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parent / "golden" / "inventory_list.json"
+OWNER, MEMBER = DEFAULT_TOKENS["owner"], DEFAULT_TOKENS["member"]
+TEMPLATE_TEXT = "{{ lookup('env', 'HOME') }}"
+STATS_TIMES = ("aggregated_from", "collected_at", "next_update_at")
+
+
+def closed_port_url():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return "http://127.0.0.1:%d" % probe.getsockname()[1]
+
+
+def write_inventory(directory, config, name="fleet.coder.yml"):
+    path = directory / name
+    path.write_text(yaml.safe_dump(dict({"plugin": "coder.coderd.deployments"}, **config), sort_keys=False))
+    return path
+
+
+def run_inventory(path, *args, env=None, timeout=120):
+    """ansible-inventory from the test venv, on the laid-out collection, without the caller's Coder settings."""
+    collections = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or str(REPO / "build")
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith(("CODER_", "ANSIBLE_CODER_"))}
+    environment.update(ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_NOCOLOR="1",
+                       CODER_CONFIG_DIR=str(path.parent / "no-coder-login"), **(env or {}))
+    command = [str(Path(sys.executable).with_name("ansible-inventory")), "-i", str(path), *args]
+    return subprocess.run(command, cwd=path.parent, env=environment, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def listed(path, *args, **kwargs):
+    result = run_inventory(path, "--list", *args, **kwargs)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+@pytest.fixture
+def fleet(coder_sim_factory, tmp_path):
+    """Four deployments and one whose token file is missing, with the groups the docs suggest."""
+    sims = {
+        "prod": coder_sim_factory(),
+        "edge": coder_sim_factory(latency_ms=50, state={
+            "version": "v2.35.0-rc.1+1234567",
+            "deployment": {"CODER_EXPERIMENTS": "workspace-usage,oauth2",
+                           "CODER_CLI_UPGRADE_MESSAGE": TEMPLATE_TEXT}}),
+        "member": coder_sim_factory(),
+    }
+    urls = dict((name, sim.url) for name, sim in sims.items())
+    urls["down"] = closed_port_url()
+    config = {
+        "timeout": 10,
+        "deployments": [
+            {"name": "prod", "url": urls["prod"], "token": OWNER},
+            {"name": "edge", "url": urls["edge"] + "/api/v2/", "token_env": "EDGE_TOKEN"},
+            {"name": "member", "url": urls["member"], "token": MEMBER},
+            {"name": "down", "url": urls["down"], "retries": 0},
+            {"name": "lost-token", "url": urls["prod"], "token_file": "missing.token"},
+        ],
+        "keyed_groups": [{"key": "coder_version_minor", "prefix": "coder"},
+                         {"key": "coder_experiments_enabled", "prefix": "experiment"}],
+        "groups": {"unreachable": "not coder_reachable",
+                   "outdated": "not (coder_update_check.current | default(true))"},
+        "compose": {"coder_access_url": "coder_config.access_url"},
+    }
+    return sims, urls, config
+
+
+def normalized(data, urls, directory):
+    """The --list output without what changes between runs: ports, paths, timestamps, unsafe markers."""
+    if isinstance(data, dict):
+        if set(data) == {"__ansible_unsafe"}:
+            return normalized(data["__ansible_unsafe"], urls, directory)
+        return dict((key, "<timestamp>" if key in STATS_TIMES else normalized(value, urls, directory))
+                    for key, value in data.items())
+    if isinstance(data, list):
+        return [normalized(item, urls, directory) for item in data]
+    if isinstance(data, str):
+        for name, url in urls.items():
+            data = data.replace(url, "http://%s.sim" % name)
+        return data.replace(str(directory), "<inventory_dir>")
+    return data
+
+
+def test_list_matches_the_golden_inventory(fleet, tmp_path):
+    sims, urls, config = fleet
+    inventory, warnings = listed(write_inventory(tmp_path, config), env={"EDGE_TOKEN": OWNER})
+    actual = normalized(inventory, urls, tmp_path)
+    hostvars = actual["_meta"]["hostvars"]
+
+    assert [name for name in hostvars if hostvars[name]["coder_reachable"]] == ["edge", "prod"]
+    assert (hostvars["prod"]["coder_version_minor"], hostvars["edge"]["coder_version_minor"]) == ("2.34", "2.35")
+    assert hostvars["edge"]["coder_build"]["upgrade_message"] == TEMPLATE_TEXT
+    assert "/api/v2/deployment/config HTTP 403: Forbidden." in hostvars["member"]["coder_error"]
+    assert "/api/v2/buildinfo cannot connect: connection refused" in hostvars["down"]["coder_error"]
+    assert hostvars["lost-token"]["coder_error"].startswith(
+        "http://prod.sim: token_file: cannot read <inventory_dir>/missing.token")
+    assert sorted(inventory["unreachable"]["hosts"]) == ["down", "lost-token", "member"]
+    assert inventory["experiment_workspace_usage"]["hosts"] == ["edge"]
+    for name in ("member", "down", "lost-token"):
+        assert "Coder deployment %s could not be read, coder_reachable is false: " % name in warnings
+    for token in (OWNER, MEMBER):
+        assert token not in json.dumps(inventory) and token not in warnings
+    for sim in sims.values():
+        assert sim.request_count() == 9  # every endpoint once; experiments takes two requests
+
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(json.dumps(actual, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert actual == json.loads(GOLDEN.read_text(encoding="utf-8")), \
+        "ansible-inventory --list differs from %s; if the change is intended, rerun with UPDATE_GOLDEN=1" % GOLDEN
+
+
+def test_second_run_with_cache_makes_no_requests(fleet, tmp_path):
+    sims, urls, config = fleet
+    cache_dir = tmp_path / "cache"
+    config.update(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
+    path = write_inventory(tmp_path, config)
+    env = {"EDGE_TOKEN": OWNER}
+
+    first = listed(path, env=env)[0]
+    assert [sim.request_count() for sim in sims.values()] == [9, 9, 9]
+    for sim in sims.values():
+        sim.reset_requests()
+    second = listed(path, env=env)[0]
+    assert second == first
+    # Only the member deployment, which failed, is read again.
+    assert dict((name, sim.request_count()) for name, sim in sims.items()) == {"prod": 0, "edge": 0, "member": 9}
+
+    cached = "".join(entry.read_text() for entry in cache_dir.iterdir())
+    assert urls["prod"] in cached
+    assert OWNER not in cached and MEMBER not in cached
+
+    # Another token for edge, or another file with the same deployments: a different cache entry.
+    sims["edge"].reset_requests()
+    listed(path, env={"EDGE_TOKEN": DEFAULT_TOKENS["auditor"]})
+    assert sims["edge"].request_count() == 9
+    sims["prod"].reset_requests()
+    listed(write_inventory(tmp_path, config, name="copy.coder.yml"), env=env)
+    assert sims["prod"].request_count() == 9
+    sims["prod"].reset_requests()
+    listed(path, "--flush-cache", env=env)
+    assert sims["prod"].request_count() == 9
+
+
+@pytest.mark.parametrize("option", ["fail_on_error", "strict"])
+def test_a_failing_deployment_can_be_fatal(coder_sim_factory, tmp_path, option):
+    sim = coder_sim_factory()
+    down = closed_port_url()
+    path = write_inventory(tmp_path, {option: True, "deployments": [
+        {"name": "prod", "url": sim.url, "token": OWNER}, {"name": "down", "url": down, "retries": 0}]})
+    result = run_inventory(path, "--list", env={"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"})
+    assert result.returncode != 0
+    assert "deployment down: %s: 8 endpoints failed: /api/v2/ cannot connect: connection refused" % down in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"deployments": [{"name": "prod"}]}, "deployments entry #1 (prod): url is missing"),
+    ({"deployments": [{"url": "http://127.0.0.1:9", "tokn": "x"}]},
+     "deployments entry #1: unknown key 'tokn' (did you mean token"),
+    ({"deployments": [{"url": "http://127.0.0.1:9"},
+                      {"name": "b", "url": "http://127.0.0.1:9", "token": OWNER, "token_file": "t"}]},
+     "deployments entry #2 (b): token and token_file are given; use only one of token, token_env, token_file"),
+    ({"deploymnets": []}, "top level: unknown key 'deploymnets' (did you mean deployments?)"),
+    ({"gather": ["build", "stat"], "deployments": [{"url": "http://127.0.0.1:9"}]}, "unknown subset 'stat'"),
+    ({"max_workers": 0, "deployments": [{"url": "http://127.0.0.1:9"}]}, "max_workers must be 1 or more, got 0"),
+])
+def test_a_wrong_file_fails_with_one_line_naming_entry_and_key(tmp_path, config, message):
+    result = run_inventory(write_inventory(tmp_path, config), "--list",
+                           env={"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"})
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert OWNER not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_plays_over_the_fleet_see_api_values_literally(fleet, tmp_path, run_playbook):
+    sims, urls, config = fleet
+    config["deployments"] = config["deployments"][:2]
+    result = run_playbook("""
+- name: Use the fleet's facts
+  hosts: all
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Show the upgrade message
+      ansible.builtin.debug:
+        msg: "{{ coder_build.upgrade_message }}"
+
+    - name: Read the build info again through the host's URL
+      coder.coderd.build_info:
+        url: "{{ coder_url }}"
+      register: build
+
+    - name: Check that the inventory and the module agree
+      ansible.builtin.assert:
+        that: build.build.version == coder_version
+""", inventory=write_inventory(tmp_path, config), env={"EDGE_TOKEN": OWNER})
+    assert result.rc == 0, result.output
+    assert result.task("Show the upgrade message", host="edge")["msg"] == TEMPLATE_TEXT
+    assert result.task("Show the upgrade message", host="prod")["msg"] == ""
+    assert OWNER not in result.output
+
+
+def test_a_vault_encrypted_token_is_decrypted(coder_sim_factory, tmp_path):
+    sim = coder_sim_factory()
+    password_file = tmp_path / "vault-password"
+    password_file.write_text("inventory-test-password\n")
+    encrypted = subprocess.run(
+        [str(Path(sys.executable).with_name("ansible-vault")), "encrypt_string", "--vault-password-file",
+         str(password_file), "--name", "token", OWNER], capture_output=True, text=True, check=True).stdout
+    path = tmp_path / "vault.coder.yml"
+    path.write_text("plugin: coder.coderd.deployments\ngather: [config]\ndeployments:\n  - url: %s\n    %s"
+                    % (sim.url, encrypted.replace("\n", "\n    ")))
+    inventory = listed(path, "--vault-password-file", str(password_file))[0]
+    assert [host["coder_reachable"] for host in inventory["_meta"]["hostvars"].values()] == [True]
+    assert sim.requests[-1]["user"] == "admin"
+
+
+def test_the_login_example_holds_the_deployment_of_the_cli_environment(coder_sim):
+    example = REPO / "playbooks" / "inventory" / "login.coder.yml"
+    inventory = listed(example, env={"CODER_URL": coder_sim.url, "CODER_SESSION_TOKEN": OWNER})[0]
+    host = coder_sim.url.split("//", 1)[1]
+    assert inventory["coder_2_34"]["hosts"] == [host]
+    hostvars = normalized(inventory["_meta"]["hostvars"][host], {}, example.parent)
+    assert hostvars["coder_reachable"] is True and hostvars["coder_token_config"]["max_token_lifetime"] == "168h0m0s"
+    assert "coder_stats" not in hostvars
+    assert coder_sim.request_count(path="/api/v2/deployment/stats") == 0
