@@ -1,0 +1,233 @@
+"""deployment_assert run by real ansible-playbook against the simulator.
+
+Counts are exact: the shipped example desired state (playbooks/desired/example.yml, 39 checks over
+every endpoint) against the default simulator, against a drifted one, the hardened baseline, and
+malformed input. The simulator counts the requests: one per endpoint the checks need.
+"""
+
+import json
+from collections import Counter
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from coder_sim import DEFAULT_TOKENS
+
+REPO = Path(__file__).resolve().parents[2]
+DRIFT_CHECK = REPO / "playbooks" / "drift_check.yml"
+ROLE_TASK = "coder.coderd.deployment_check : Check the Coder deployment against its desired state"
+ALL_ENDPOINTS = {
+    "/api/v2/", "/api/v2/buildinfo", "/api/v2/deployment/config", "/api/v2/deployment/ssh",
+    "/api/v2/deployment/stats", "/api/v2/experiments", "/api/v2/experiments/available", "/api/v2/updatecheck",
+    "/api/v2/users/me/keys/tokens/tokenconfig",
+}
+HARDENED_DRIFTS = [
+    ("CODER_DISABLE_PASSWORD_AUTH", "high"), ("CODER_DISABLE_PATH_APPS", "medium"),
+    ("CODER_MAX_TOKEN_LIFETIME", "high"), ("CODER_PROMETHEUS_ADDRESS", "info"),
+    ("CODER_STRICT_TRANSPORT_SECURITY", "medium"),
+]
+
+
+def connection(sim):
+    return {"coder_url": sim.url, "coder_token": DEFAULT_TOKENS["owner"]}
+
+
+def example_vars(sim, report_dir):
+    """playbooks/drift_check.yml checks desired/example.yml; its waiver comes with it."""
+    return dict(connection(sim), coder_waivers_file="desired/example-waivers.yml", coder_report_dir=str(report_dir))
+
+
+def requests_by_path(sim):
+    return Counter(request["path"] for request in sim.requests)
+
+
+def assert_no_token(result):
+    for token in DEFAULT_TOKENS.values():
+        assert token.split("-", 1)[1] not in result.output
+        assert token.split("-", 1)[1] not in json.dumps(result.results)
+
+
+def counts(summary):
+    return {status: summary[status] for status in ("total", "pass", "drift", "waived", "error")}
+
+
+def test_example_desired_state_against_the_simulator(run_playbook, coder_sim, tmp_path):
+    reports = tmp_path / "reports"
+    result = run_playbook(DRIFT_CHECK, extra_vars=example_vars(coder_sim, reports))
+    assert result.rc == 0, result.output
+    check = result.task(ROLE_TASK)
+    assert counts(check["summary"]) == {"total": 39, "pass": 37, "drift": 1, "waived": 1, "error": 0}
+    assert check["passed"] is True
+    assert [(record["key"], record["severity"]) for record in check["drift"]] == [
+        ("CODER_DISABLE_PASSWORD_AUTH", "info")]
+    waived = [record for record in check["records"] if record["status"] == "waived"]
+    assert [(record["key"], record["resolved_as"], record["waiver"]["key"]) for record in waived] == [
+        ("Max Token Lifetime", "config.session_lifetime.max_token_lifetime", "CODER_MAX_TOKEN_LIFETIME")]
+    # Every endpoint is needed by some check, and each was read exactly once.
+    assert requests_by_path(coder_sim) == Counter(dict.fromkeys(ALL_ENDPOINTS, 1))
+    assert sorted(path.name for path in reports.iterdir()) == [
+        "coder-drift.json", "coder-drift.junit.xml", "coder-drift.md"]
+    suite = ElementTree.parse(str(reports / "coder-drift.junit.xml")).getroot().find("testsuite")
+    assert (len(suite.findall("testcase")), len(suite.findall("testcase/failure")),
+            len(suite.findall("testcase/skipped"))) == (39, 1, 1)
+    assert json.loads((reports / "coder-drift.json").read_text(encoding="utf-8"))["records"] == check["records"]
+    assert_no_token(result)
+
+
+def test_a_drifted_deployment_fails_and_lists_every_failing_key(run_playbook, coder_sim_factory, tmp_path):
+    sim = coder_sim_factory(state={"version": "v2.29.1+0a1b2c3",
+                                   "deployment": {"CODER_EXPERIMENTS": "oauth2,foo", "CODER_API_RATE_LIMIT": "100"}})
+    result = run_playbook(DRIFT_CHECK, extra_vars=example_vars(sim, tmp_path / "r"))
+    assert result.rc == 2, result.output
+    check = result.task(ROLE_TASK)
+    assert counts(check["summary"]) == {"total": 39, "pass": 33, "drift": 5, "waived": 1, "error": 0}
+    assert sorted(record["key"] for record in check["drift"]) == [
+        "CODER_API_RATE_LIMIT", "CODER_DISABLE_PASSWORD_AUTH", "experiments.unknown", "update_check.current",
+        "version"]
+    report = result.task("coder.coderd.deployment_check : Report the drift check result")
+    message = report["msg"]
+    assert "\n" not in message
+    assert message.startswith("drift check failed on %s (39 checks: 33 passed, 5 drifted, 1 waived, 0 errors; "
+                              "fail_on: low): version [medium] expected version \">=2.30,<3\", actual "
+                              "\"v2.29.1+0a1b2c3\"; " % sim.url), message
+    for part in ("CODER_API_RATE_LIMIT [medium] expected ge 512, actual 100",
+                 "CODER_DISABLE_PASSWORD_AUTH [info] expected eq true, actual false",
+                 "experiments.unknown [high] expected eq [], actual [\"foo\"]",
+                 "update_check.current [low] expected eq true, actual false"):
+        assert part in message
+    markdown = (tmp_path / "r" / "coder-drift.md").read_text(encoding="utf-8")
+    assert "| \u274c drift | high | `experiments.unknown` | eq | `[]` | `[\"foo\"]` |" in markdown
+
+
+HARDENED_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Hardened baseline
+      coder.coderd.deployment_assert:
+        url: "{{ coder_url }}"
+        token: "{{ coder_token }}"
+        baseline: hardened
+        fail_on: never
+      register: hardened
+"""
+
+
+def test_hardened_baseline_finds_the_expected_drifts_with_one_request_per_endpoint(run_playbook, coder_sim):
+    result = run_playbook(HARDENED_PLAY, extra_vars=connection(coder_sim))
+    assert result.rc == 0, result.output
+    check = result.task("Hardened baseline")
+    assert sorted((record["key"], record["severity"]) for record in check["drift"]) == HARDENED_DRIFTS
+    assert check["subsets"] == ["build", "config", "experiments", "update_check"]
+    assert requests_by_path(coder_sim) == Counter({
+        "/api/v2/buildinfo": 1, "/api/v2/deployment/config": 1, "/api/v2/experiments": 1,
+        "/api/v2/experiments/available": 1, "/api/v2/updatecheck": 1})
+
+
+FACTS_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/coder.coderd.coderd:
+      url: "{{ coder_url }}"
+      token: "{{ coder_token }}"
+  tasks:
+    - name: Gather the config and SSH facts
+      coder.coderd.deployment_info:
+        gather_subset: [config, ssh]
+    - name: Check the gathered facts
+      coder.coderd.deployment_assert:
+        facts: "{{ ansible_facts.coder }}"
+        desired:
+          config: {CODER_ACCESS_URL: "https://coder.example.com", max-token-lifetime: {ge: 30d}}
+          ssh: {hostname_prefix: coder.}
+    - name: A check of a subset that was not gathered
+      coder.coderd.deployment_assert:
+        facts: "{{ ansible_facts.coder }}"
+        desired: {version: ">=2"}
+      ignore_errors: true
+"""
+
+
+def test_facts_from_deployment_info_need_no_further_request(run_playbook, coder_sim):
+    result = run_playbook(FACTS_PLAY, extra_vars=connection(coder_sim))
+    assert result.rc == 0, result.output
+    check = result.task("Check the gathered facts")
+    assert counts(check["summary"]) == {"total": 3, "pass": 3, "drift": 0, "waived": 0, "error": 0}
+    assert requests_by_path(coder_sim) == Counter({"/api/v2/deployment/config": 1, "/api/v2/deployment/ssh": 1})
+    missing = result.task("A check of a subset that was not gathered")
+    assert missing["msg"] == ("facts lack build, which the desired state checks; gather them with deployment_info "
+                              "(gather_subset) or leave facts unset")
+
+
+MALFORMED = """\
+versoin: ">=2"
+config:
+  tls.min_version: {in: tls12}
+  CODER_API_RATE_LIMIT: {ge: 1, severity: urgent}
+  CODER_PG_AUTH: {eqq: password, description: enum}
+  max-token-lifetime: {le: a week}
+experiments: {include: oauth2}
+ssh: [hostname_prefix]
+update_check: {current: {regex: "("}}
+token_config: {max_token_lifetime: {le: true}}
+"""
+MALFORMED_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Check with a desired file
+      coder.coderd.deployment_assert:
+        url: "{{ coder_url }}"
+        token: "{{ coder_token }}"
+        desired_file: "{{ desired_file }}"
+        waivers: "{{ waivers | default(omit) }}"
+        report_dir: "{{ report_dir }}"
+"""
+
+
+@pytest.mark.parametrize("content, waivers, lines", [
+    (MALFORMED, None, [
+        "invalid desired_file {path} (10 problems):",
+        "  config.CODER_API_RATE_LIMIT.severity: must be one of critical, high, medium, low, info, got 'urgent'",
+        "  config.CODER_PG_AUTH: needs at least one operator: eq, ne, in, not_in, lt, le, gt, ge, regex, contains, "
+        "subset, superset, set, version",
+        "  config.CODER_PG_AUTH.eqq: unknown key; did you mean 'eq'?",
+        "  config.max-token-lifetime.le: 'a week' is neither a number, a duration such as \"168h\" nor a version",
+        "  config.tls.min_version.in: must be a list",
+        "  experiments.include: must be a list",
+        "  ssh: must be a mapping",
+        "  token_config.max_token_lifetime.le: must be a number, a duration such as \"168h\" or a version",
+        "  update_check.current.regex: regex '(' is not a valid regular expression: missing ), unterminated "
+        "subpattern at position 0",
+        "  versoin: unknown key; did you mean 'version'?",
+    ]),
+    ("config:\n  CODER_ACCESS_URL: [unclosed\n", None, [
+        "desired_file {path}: invalid YAML at line 3 column 1: expected ',' or ']', but got '<stream end>'"]),
+    ("version: '>=2'\n", [{"key": "version", "reason": "r", "expires": "someday"}], [
+        "invalid waivers (1 problem):", "  [0].expires: must be a date written YYYY-MM-DD"]),
+], ids=["ten-mistakes", "bad-yaml", "bad-waiver"])
+def test_malformed_input_fails_with_one_line_per_problem_before_any_request(
+        run_playbook, coder_sim, tmp_path, content, waivers, lines):
+    desired = tmp_path / "desired.yml"
+    desired.write_text(content, encoding="utf-8")
+    extra_vars = dict(connection(coder_sim), desired_file=str(desired), report_dir=str(tmp_path / "reports"))
+    if waivers:
+        extra_vars["waivers"] = waivers
+    result = run_playbook(MALFORMED_PLAY, extra_vars=extra_vars)
+    assert result.rc == 2
+    failure = result.task("Check with a desired file")
+    assert failure["msg"].splitlines() == [line.format(path=desired) for line in lines]
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "reports").exists()
+    assert coder_sim.request_count() == 0
+
+
+def test_a_missing_desired_file_is_named(run_playbook, coder_sim, tmp_path):
+    result = run_playbook(MALFORMED_PLAY, extra_vars=dict(connection(coder_sim), desired_file="nowhere/prod.yml",
+                                                          report_dir=str(tmp_path / "reports")))
+    assert result.rc == 2
+    assert result.task("Check with a desired file")["msg"] == (
+        "desired_file: cannot find nowhere/prod.yml (looked in the role's files/, next to the playbook and in the "
+        "current directory)")

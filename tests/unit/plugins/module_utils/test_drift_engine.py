@@ -1,0 +1,515 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the coder.coderd collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The drift engine (plugins/module_utils/_drift.py) against facts built from the real wire bodies.
+
+Named test_drift_engine.py, not test_drift.py: tests/unit/plugins/filter/test_drift.py exists and
+pytest's default import mode refuses two test modules with one basename.
+"""
+
+import copy
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _drift
+from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import SCHEMA, SEVERITIES
+from ansible_collections.coder.coderd.plugins.module_utils._values import (
+    DeploymentConfig, normalize_api_root, normalize_build_info, normalize_experiments, normalize_ssh,
+    normalize_stats, normalize_token_config, normalize_update_check,
+)
+
+FIXTURES = Path(__file__).resolve().parents[2] / 'fixtures'
+REPO = Path(__file__).resolve().parents[4]
+TODAY = datetime.date(2026, 6, 1)
+
+
+def load(name):
+    with open(str(FIXTURES / name), encoding='utf-8') as handle:
+        return json.load(handle)
+
+
+@pytest.fixture(scope='module')
+def model():
+    return DeploymentConfig(load('deployment-config.json'))
+
+
+@pytest.fixture(scope='module')
+def base_facts(model):
+    return dict(
+        url='https://coder.example.com',
+        api_root=normalize_api_root(load('root.json')),
+        build=normalize_build_info(load('buildinfo.json')),
+        config=model.config,
+        ssh=normalize_ssh(load('deployment-ssh.json')),
+        stats=normalize_stats(load('deployment-stats.json')),
+        experiments=normalize_experiments(load('experiments.json'), load('experiments-available.json')),
+        update_check=normalize_update_check(load('updatecheck.json')),
+        token_config=normalize_token_config(load('tokenconfig-owner.json')),
+    )
+
+
+@pytest.fixture
+def facts(base_facts):
+    return copy.deepcopy(base_facts)
+
+
+def run(document, facts, model=None, waivers=None, fail_on='low', baseline=None):
+    desired = _drift.DesiredState.from_document(document, 'test document', baseline)
+    return _drift.evaluate(desired, facts, model, _drift.parse_waivers(waivers), TODAY, fail_on)
+
+
+def only_record(document, facts, model=None):
+    result = run(document, facts, model)
+    assert len(result.records) == 1, result.records
+    return result.records[0]
+
+
+# --- operators and units ---------------------------------------------------------------------------
+
+OPERATOR_CASES = [
+    # (operator, document, status): every operator once passing and once drifting, on real values.
+    ('eq', {'config': {'CODER_ACCESS_URL': 'https://coder.example.com'}}, 'pass'),
+    ('eq', {'config': {'CODER_ACCESS_URL': {'eq': 'https://other.example.com'}}}, 'drift'),
+    ('ne', {'config': {'CODER_PG_AUTH': {'ne': 'awsiamrds'}}}, 'pass'),
+    ('ne', {'config': {'CODER_PG_AUTH': {'ne': 'password'}}}, 'drift'),
+    ('in', {'config': {'tls.min_version': {'in': ['tls12', 'tls13']}}}, 'pass'),
+    ('in', {'config': {'tls.min_version': {'in': ['tls13']}}}, 'drift'),
+    ('not_in', {'config': {'tls.min_version': {'not_in': ['tls10', 'tls11']}}}, 'pass'),
+    ('not_in', {'config': {'tls.min_version': {'not_in': ['tls12']}}}, 'drift'),
+    ('lt', {'config': {'CODER_PROVISIONER_DAEMONS': {'lt': 4}}}, 'pass'),
+    ('lt', {'config': {'CODER_PROVISIONER_DAEMONS': {'lt': 3}}}, 'drift'),
+    ('le', {'config': {'CODER_PROVISIONER_DAEMONS': {'le': 3}}}, 'pass'),
+    ('le', {'config': {'CODER_PROVISIONER_DAEMONS': {'le': 2}}}, 'drift'),
+    ('gt', {'config': {'CODER_API_RATE_LIMIT': {'gt': 511}}}, 'pass'),
+    ('gt', {'config': {'CODER_API_RATE_LIMIT': {'gt': 512}}}, 'drift'),
+    ('ge', {'config': {'CODER_API_RATE_LIMIT': {'ge': 512}}}, 'pass'),
+    ('ge', {'config': {'CODER_API_RATE_LIMIT': {'ge': 513}}}, 'drift'),
+    ('regex', {'config': {'CODER_WILDCARD_ACCESS_URL': {'regex': r'^\*\.coder\.example\.com$'}}}, 'pass'),
+    ('regex', {'config': {'CODER_WILDCARD_ACCESS_URL': {'regex': '^apps\\.'}}}, 'drift'),
+    ('contains', {'config': {'CODER_OIDC_ISSUER_URL': {'contains': 'idp.example.com'}}}, 'pass'),
+    ('contains', {'config': {'CODER_OIDC_ISSUER_URL': {'contains': 'login.example.com'}}}, 'drift'),
+    ('subset', {'config': {'CODER_EXPERIMENTS': {'subset': ['example']}}}, 'pass'),
+    ('subset', {'config': {'CODER_SSH_CONFIG_OPTIONS': {'subset': []}}}, 'pass'),
+    ('subset', {'config': {'CODER_TLS_CLIENT_AUTH': {'subset': ['request']}}}, 'drift'),
+    ('superset', {'experiments': {'enabled': {'superset': []}}}, 'pass'),
+    ('superset', {'experiments': {'enabled': {'superset': ['oauth2']}}}, 'drift'),
+    ('set', {'config': {'CODER_PG_CONNECTION_URL': {'set': True}}}, 'pass'),
+    ('set', {'config': {'CODER_PG_CONNECTION_URL': {'set': False}}}, 'drift'),
+    ('version', {'version': '>=2.30,<3'}, 'pass'),
+    ('version', {'version': '~2.33'}, 'drift'),
+]
+
+
+@pytest.mark.parametrize('operator, document, status', OPERATOR_CASES)
+def test_every_operator_passes_and_drifts_on_real_values(operator, document, status, facts):
+    record = only_record(document, facts)
+    assert (record['operator'], record['status']) == (operator, status)
+
+
+def test_every_operator_is_covered_both_ways():
+    covered = {}
+    for operator, _document, status in OPERATOR_CASES:
+        covered.setdefault(operator, set()).add(status)
+    assert set(covered) == set(_drift.OPERATORS)
+    assert all(statuses == {'pass', 'drift'} for statuses in covered.values()), covered
+
+
+@pytest.mark.parametrize('spelling', ['720h', '30d', '2592000', 2592000, '43200m'])
+def test_durations_compare_by_length_whatever_the_spelling(spelling, facts):
+    facts['config']['session_lifetime']['max_token_lifetime'] = 2592000
+    record = only_record({'config': {'CODER_MAX_TOKEN_LIFETIME': spelling}}, facts)
+    assert record['status'] == 'pass'
+    assert record['actual'] == '720h0m0s'  # shown the way the desired side is written
+
+
+def test_duration_bounds_and_token_config_lifetime(facts):
+    result = run({'config': {'max-token-lifetime': {'le': '90d'}, 'max-admin-token-lifetime': {'le': '7d'}},
+                  'token_config': {'max_token_lifetime': {'lt': '169h'}}}, facts)
+    assert [record['status'] for record in result.records] == ['drift', 'pass', 'pass']
+    assert result.records[0]['actual'] == '876600h0m0s'
+    assert result.records[2]['actual'] == '168h0m0s'
+
+
+def test_urls_compare_normalized(facts):
+    result = run({'config': {'CODER_ACCESS_URL': 'HTTPS://Coder.Example.com:443/'},
+                  'build': {'dashboard_url': 'https://coder.example.com/'}}, facts)
+    assert [record['status'] for record in result.records] == ['pass', 'pass']
+
+
+def test_host_port_and_enum_values(facts):
+    result = run({'config': {'CODER_PROMETHEUS_ADDRESS': '0.0.0.0:2112', 'CODER_PG_AUTH': 'password'}}, facts)
+    assert [record['status'] for record in result.records] == ['pass', 'pass']
+
+
+def test_versions_order_by_semver_not_by_text(facts):
+    result = run({'build': {'version': {'ge': 'v2.9.0'}}, 'update_check': {'version': {'lt': '2.34.10'}},
+                  'version': {'eq': 'v2.34.3'}}, facts)
+    assert [record['status'] for record in result.records] == ['pass', 'pass', 'pass']
+    assert result.records[0]['resolved_as'] == 'build.version'
+
+
+def test_a_secret_can_only_be_checked_for_presence(facts):
+    record = only_record({'config': {'CODER_OIDC_CLIENT_SECRET': 'hunter2'}}, facts)
+    assert record['status'] == 'error'
+    assert 'only set: true or set: false' in record['description']
+    assert record['actual'] is None
+
+
+@pytest.mark.parametrize('key', ['CODER_MAX_TOKEN_LIFETIME', 'max-token-lifetime', '--max-token-lifetime',
+                                 'networking.http.maxTokenLifetime', 'session_lifetime.max_token_lifetime',
+                                 'Max Token Lifetime'])
+def test_every_key_form_resolves_to_the_same_setting(key, facts, model):
+    for config_model in (model, None):
+        record = only_record({'config': {key: {'ge': '876600h'}}}, facts, config_model)
+        assert (record['key'], record['resolved_as'], record['status']) == (
+            key, 'config.session_lifetime.max_token_lifetime', 'pass')
+
+
+def test_facts_and_a_fetched_config_give_the_same_records(facts, model):
+    document = {'config': {'CODER_ACCESS_URL': 'https://coder.example.com', 'pg_connection_url': {'set': True},
+                           'CODER_HTTP_ADDRESS': {'regex': ':3000$'}, 'experiments': []}}
+    assert run(document, facts, model).records == run(document, facts, None).records
+
+
+def test_unknown_setting_is_an_error_record_with_suggestions(facts):
+    record = only_record({'config': {'CODER_ACESS_URL': 'https://coder.example.com'}}, facts)
+    assert record['status'] == 'error'
+    assert record['resolved_as'] is None
+    assert 'CODER_ACCESS_URL' in record['description']
+
+
+def test_unknown_fact_path_is_an_error_record_with_suggestions(facts):
+    record = only_record({'ssh': {'hostname_prefx': 'coder.'}}, facts)
+    assert record['status'] == 'error'
+    assert record['description'] == "error: ssh has no 'hostname_prefx'; did you mean: hostname_prefix, hostname_suffix"
+
+
+def test_nested_fact_paths_reach_into_stats(facts):
+    result = run({'stats': {'workspaces.connection_latency_ms.p50': {'lt': 1000}, 'session_count.ssh': {'ge': 0}}},
+                 facts)
+    assert [record['status'] for record in result.records] == ['pass', 'pass']
+
+
+def test_a_mapping_with_a_misspelt_operator_is_flagged(facts):
+    record = only_record({'config': {'CODER_API_RATE_LIMIT': {'gte': 100}}}, facts)
+    assert record['status'] == 'error'
+    assert record['description'] == ('error: expected value is a mapping but the setting is not; '
+                                     'did you mean the operator gt or ge?')
+
+
+def test_a_mapping_compares_as_a_whole_with_a_mapping_setting(facts):
+    assert only_record({'ssh': {'ssh_config_options': {}}}, facts)['status'] == 'pass'
+
+
+def test_several_operators_on_one_key_make_one_record_each(facts):
+    result = run({'config': {'CODER_API_RATE_LIMIT': {'ge': 100, 'le': 1000, 'severity': 'high'}}}, facts)
+    assert [(record['operator'], record['status'], record['severity']) for record in result.records] == [
+        ('ge', 'pass', 'high'), ('le', 'pass', 'high')]
+
+
+def test_experiments_exact_list_ignores_order(facts):
+    facts['experiments']['enabled'] = ['oauth2', 'workspace-usage']
+    assert [record['status'] for record in run({'experiments': ['workspace-usage', 'oauth2']}, facts).records] == [
+        'pass', 'pass']
+    assert 'drift' in [record['status'] for record in run({'experiments': ['oauth2']}, facts).records]
+
+
+def test_experiments_exclude_drifts_when_an_excluded_one_is_enabled(facts):
+    assert only_record({'experiments': {'exclude': ['oauth2']}}, facts)['status'] == 'pass'
+    facts['experiments']['enabled'] = ['oauth2', 'example']
+    record = only_record({'experiments': {'exclude': ['oauth2']}}, facts)
+    assert (record['key'], record['resolved_as'], record['operator'], record['status']) == (
+        'experiments.exclude', 'experiments.enabled', 'not_in', 'drift')
+
+
+# --- conditions, severities, fail_on -------------------------------------------------------------
+
+def test_when_skips_a_check_that_does_not_apply(facts):
+    document = {'config': {'CODER_TLS_MIN_VERSION': {'eq': 'tls13', 'when': {'key': 'CODER_TLS_ENABLE', 'value': True},
+                                                     'description': 'modern TLS'}}}
+    record = only_record(document, facts)
+    assert record['status'] == 'pass'
+    assert record['description'] == 'modern TLS (not applicable: CODER_TLS_ENABLE eq true does not hold)'
+    facts['config']['tls']['enable'] = True
+    assert only_record(document, facts)['status'] == 'drift'
+
+
+def test_when_may_name_another_section(facts):
+    document = {'config': {'CODER_UPDATE_CHECK': {'eq': False, 'when': {'key': 'build.workspace_proxy', 'value': True}}}}
+    assert only_record(document, facts)['status'] == 'pass'
+    assert _drift.required_subsets(_drift.DesiredState.from_document(document)) == ['build', 'config']
+
+
+def test_default_severity_is_medium_and_fail_on_compares_ranks(facts):
+    document = {'config': {'CODER_API_RATE_LIMIT': 1, 'CODER_PROVISIONER_DAEMONS': {'eq': 1, 'severity': 'info'}}}
+    result = run(document, facts)
+    assert [record['severity'] for record in result.records] == ['medium', 'info']
+    assert not result.passed and [record['key'] for record in result.failing] == ['CODER_API_RATE_LIMIT']
+    assert run(document, facts, fail_on='high').passed
+    assert not run(document, facts, fail_on='info').passed
+    assert run(document, facts, fail_on='never').passed
+
+
+def test_an_error_fails_whatever_fail_on_says(facts):
+    assert not run({'config': {'NO_SUCH_SETTING': 1}}, facts, fail_on='never').passed
+
+
+def test_summary_counts_and_message_list_every_failing_key(facts):
+    result = run({'config': {'CODER_API_RATE_LIMIT': 1, 'CODER_PROVISIONER_DAEMONS': 2, 'CODER_PG_AUTH': 'password',
+                             'NO_SUCH_SETTING': 1}}, facts)
+    summary = result.summary
+    assert (summary['total'], summary['pass'], summary['drift'], summary['waived'], summary['error'],
+            summary['failing']) == (4, 1, 2, 0, 1, 3)
+    assert summary['drift_by_severity'] == {'critical': 0, 'high': 0, 'medium': 2, 'low': 0, 'info': 0}
+    message = result.message('https://coder.example.com')
+    assert message == (
+        'drift check failed on https://coder.example.com (4 checks: 1 passed, 2 drifted, 0 waived, 1 error; '
+        'fail_on: low): CODER_API_RATE_LIMIT [medium] expected eq 1, actual 512; CODER_PROVISIONER_DAEMONS [medium] '
+        'expected eq 2, actual 3; NO_SUCH_SETTING [error] error: unknown deployment setting \'NO_SUCH_SETTING\'; '
+        'use a JSON path, env var, flag, YAML path or option name of the deployment config')
+
+
+def test_the_message_of_a_passing_check_still_names_drift_below_fail_on(facts):
+    result = run({'config': {'CODER_API_RATE_LIMIT': {'eq': 1, 'severity': 'info'}, 'CODER_PG_AUTH': 'password'}},
+                 facts)
+    assert result.passed
+    assert result.message('X') == ('drift check passed on X (2 checks: 1 passed, 1 drifted, 0 waived, 0 errors; '
+                                   'fail_on: low): CODER_API_RATE_LIMIT [info] expected eq 1, actual 512')
+
+
+def test_records_have_exactly_the_documented_keys(facts):
+    result = run({'config': {'CODER_API_RATE_LIMIT': {'eq': 1, 'description': 'why'}}}, facts,
+                 waivers=[{'key': 'CODER_API_RATE_LIMIT', 'reason': 'r', 'expires': '2026-12-31'}])
+    assert set(result.records[0]) == {'key', 'resolved_as', 'expected', 'actual', 'operator', 'severity', 'status',
+                                      'source', 'description', 'waiver'}
+    plain = run({'config': {'CODER_API_RATE_LIMIT': 512}}, facts).records[0]
+    assert set(plain) == {'key', 'resolved_as', 'expected', 'actual', 'operator', 'severity', 'status', 'source'}
+
+
+# --- waivers -------------------------------------------------------------------------------------
+
+def test_an_active_waiver_waives_and_an_expired_one_says_so(facts):
+    document = {'config': {'CODER_API_RATE_LIMIT': 1, 'CODER_PROVISIONER_DAEMONS': 2}}
+    waivers = [{'key': 'rate_limit.api', 'reason': 'load test', 'expires': '2026-06-01'},
+               {'key': 'CODER_PROVISIONER_DAEMONS', 'reason': 'old', 'expires': '2026-05-31'}]
+    result = run(document, facts, waivers=waivers)
+    active, expired = result.records
+    assert active['status'] == 'waived'
+    assert active['waiver'] == {'key': 'rate_limit.api', 'reason': 'load test', 'expires': '2026-06-01',
+                                'expired': False}
+    assert expired['status'] == 'drift'
+    assert expired['waiver']['expired'] is True
+    assert [record['key'] for record in result.failing] == ['CODER_PROVISIONER_DAEMONS']
+
+
+def test_waivers_that_match_nothing_or_a_passing_check_warn(facts):
+    result = run({'config': {'CODER_API_RATE_LIMIT': 512}}, facts,
+                 waivers=[{'key': 'CODER_API_RATE_LIMIT', 'reason': 'r', 'expires': '2030-01-01'},
+                          {'key': 'version', 'reason': 'r', 'expires': '2030-01-01'}])
+    assert result.records[0]['status'] == 'pass' and 'waiver' not in result.records[0]
+    assert result.warnings == ["waiver for 'CODER_API_RATE_LIMIT' is not needed: its check does not drift",
+                               "waiver for 'version' matches no check"]
+
+
+def test_waiver_keys_address_sections(facts):
+    result = run({'version': '<2', 'token_config': {'max_token_lifetime': {'le': '1h'}}}, facts,
+                 waivers=[{'key': 'version', 'reason': 'r', 'expires': '2030-01-01'},
+                          {'key': 'token_config.max_token_lifetime', 'reason': 'r', 'expires': '2030-01-01'}])
+    assert [record['status'] for record in result.records] == ['waived', 'waived']
+
+
+def test_malformed_waivers_list_every_problem():
+    with pytest.raises(_drift.DesiredStateError) as caught:
+        _drift.parse_waivers([{'key': 'a', 'reason': 'r', 'expires': '2026-02-30'},
+                              {'key': 'b', 'reason': '', 'expires': '31.12.2026'},
+                              {'reason': 'r', 'expires': '2026-01-01', 'until': 'x'}], 'waivers_file w.yml')
+    assert caught.value.problems == [
+        "[0].expires: '2026-02-30' is not a date written YYYY-MM-DD",
+        '[1].expires: must be a date written YYYY-MM-DD',
+        '[1].reason: must not be empty',
+        "[2]: missing required key 'key'",
+        "[2].until: unknown key; expected one of: expires, key, reason",
+    ]
+    assert str(caught.value).splitlines()[0] == 'invalid waivers_file w.yml (5 problems):'
+
+
+# --- the document schema -------------------------------------------------------------------------
+
+def test_a_document_with_ten_mistakes_gives_ten_lines_with_paths():
+    document = {
+        'versoin': '>=2',
+        'version': '>=2.x',
+        'config': {
+            'tls.min_version': {'in': 'tls12'},
+            'CODER_API_RATE_LIMIT': {'ge': 1, 'severity': 'urgent'},
+            'CODER_PG_AUTH': {'eqq': 'password', 'description': 'enum'},
+            'CODER_ACCESS_URL': {'regex': '(unclosed'},
+            'max-token-lifetime': {'le': 'a week'},
+        },
+        'experiments': {'include': 'oauth2'},
+        'ssh': ['hostname_prefix'],
+        'token_config': {'max_token_lifetime': {'le': True, 'when': {'key': 'x'}}},
+    }
+    with pytest.raises(_drift.DesiredStateError) as caught:
+        _drift.validate_document(document, 'desired_file prod.yml')
+    assert caught.value.problems == [
+        "config.CODER_ACCESS_URL.regex: regex '(unclosed' is not a valid regular expression: "
+        "missing ), unterminated subpattern at position 0",
+        "config.CODER_API_RATE_LIMIT.severity: must be one of critical, high, medium, low, info, got 'urgent'",
+        'config.CODER_PG_AUTH: needs at least one operator: eq, ne, in, not_in, lt, le, gt, ge, regex, contains, '
+        'subset, superset, set, version',
+        "config.CODER_PG_AUTH.eqq: unknown key; did you mean 'eq'?",
+        "config.max-token-lifetime.le: 'a week' is neither a number, a duration such as \"168h\" nor a version",
+        'config.tls.min_version.in: must be a list',
+        'experiments.include: must be a list',
+        'ssh: must be a mapping',
+        'token_config.max_token_lifetime.le: must be a number, a duration such as "168h" or a version',
+        "token_config.max_token_lifetime.when: missing required key 'value'",
+        "version: invalid version constraint '>=2.x': a wildcard only works with ==, != or alone",
+        "versoin: unknown key; did you mean 'version'?",
+    ]
+    text = str(caught.value)
+    assert text.splitlines()[0] == 'invalid desired_file prod.yml (12 problems):'
+    assert len(text.splitlines()) == 13
+
+
+def test_the_document_must_be_a_mapping_and_must_check_something():
+    with pytest.raises(_drift.DesiredStateError, match='must be a mapping of sections'):
+        _drift.validate_document(['config'])
+    with pytest.raises(_drift.DesiredStateError, match='nothing to check'):
+        _drift.DesiredState.from_document({})
+
+
+def test_missing_jsonschema_is_one_clear_line(monkeypatch):
+    monkeypatch.setattr(_drift, 'JSONSCHEMA_IMPORT_ERROR', ImportError("No module named 'jsonschema'"))
+    with pytest.raises(ValueError) as caught:
+        _drift.validate_document({'version': '>=2'})
+    assert str(caught.value).startswith('checking a desired state needs the Python library jsonschema')
+    assert '\n' not in str(caught.value)
+
+
+def test_the_exported_schema_file_is_current():
+    with open(str(REPO / 'docs' / 'desired-state.schema.json'), encoding='utf-8') as handle:
+        assert json.load(handle) == json.loads(json.dumps(SCHEMA)), 'run tools/export_schema.py'
+
+
+@pytest.mark.parametrize('name', ['example.yml', 'demo.yml'])
+def test_the_shipped_desired_states_are_valid(name):
+    yaml = pytest.importorskip('yaml')
+    with open(str(REPO / 'playbooks' / 'desired' / name), encoding='utf-8') as handle:
+        _drift.validate_document(yaml.safe_load(handle), name)
+
+
+# --- required subsets ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize('document, subsets', [
+    ({'version': '>=2'}, ['build']),
+    ({'config': {'CODER_ACCESS_URL': 'x'}}, ['config']),
+    ({'experiments': []}, ['experiments']),
+    ({'ssh': {'hostname_prefix': 'coder.'}, 'update_check': {'current': True}}, ['ssh', 'update_check']),
+    ({'stats': {'workspaces.failed': 0}, 'token_config': {'max_token_lifetime': '168h'}, 'api_root': {'message': 'x'}},
+     ['api_root', 'stats', 'token_config']),
+])
+def test_required_subsets_are_only_what_the_checks_read(document, subsets):
+    assert _drift.required_subsets(_drift.DesiredState.from_document(document)) == subsets
+
+
+# --- baselines -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('name', sorted(_baselines.BASELINES))
+def test_baselines_are_valid_documents_with_severity_and_rationale(name):
+    document = _baselines.baseline(name)
+    _drift.validate_document(document, name)
+    checks = _drift.DesiredState.from_document(None, baseline=name).baseline_checks
+    assert len(checks) >= 10
+    for check in checks:
+        assert check.severity in SEVERITIES and check.description, check.key
+        assert '\n' not in check.description and check.description.endswith('.')
+
+
+def test_hardened_finds_these_drifts_in_the_example_deployment(facts, model):
+    result = run(None, facts, model, baseline='hardened')
+    drifts = sorted((record['key'], record['severity']) for record in result.drift)
+    assert drifts == [('CODER_DISABLE_PASSWORD_AUTH', 'high'), ('CODER_DISABLE_PATH_APPS', 'medium'),
+                      ('CODER_MAX_TOKEN_LIFETIME', 'high'), ('CODER_PROMETHEUS_ADDRESS', 'info'),
+                      ('CODER_STRICT_TRANSPORT_SECURITY', 'medium')]
+    assert result.summary['error'] == 0
+    assert all(record['source'] == 'baseline:hardened' for record in result.records)
+    recommended = run(None, facts, model, baseline='recommended')
+    assert [record['key'] for record in recommended.drift] == ['CODER_MAX_TOKEN_LIFETIME']
+
+
+def test_the_users_check_replaces_the_baselines_on_the_same_setting(facts, model):
+    result = run({'config': {'max-token-lifetime': {'le': '1000000h'}}}, facts, model, baseline='hardened')
+    lifetime = [record for record in result.records if record['resolved_as'] == 'config.session_lifetime.max_token_lifetime']
+    assert [(record['source'], record['status']) for record in lifetime] == [('desired', 'pass')]
+
+
+def test_a_baseline_setting_an_older_server_lacks_does_not_apply(facts):
+    body = load('deployment-config.json')
+    body['options'] = [option for option in body['options'] if option['flag'] != 'swagger-enable']
+    result = run(None, facts, DeploymentConfig(body), baseline='hardened')
+    swagger = [record for record in result.records if record['key'] == 'CODER_SWAGGER_ENABLE']
+    assert [(record['status'], record['description']) for record in swagger] == [
+        ('pass', "not applicable: this deployment has no setting 'CODER_SWAGGER_ENABLE'")]
+    assert result.summary['error'] == 0
+
+
+def test_hardened_tightens_recommended():
+    assert _baselines.baseline('recommended')['config']['CODER_MAX_TOKEN_LIFETIME']['le'] == '90d'
+    assert _baselines.baseline('hardened')['config']['CODER_MAX_TOKEN_LIFETIME']['le'] == '168h'
+    with pytest.raises(ValueError, match='unknown baseline'):
+        _baselines.baseline('paranoid')
+
+
+# --- the whole task ------------------------------------------------------------------------------
+
+def test_assert_deployment_with_facts_reads_nothing_and_writes_reports(facts, tmp_path):
+    answer = _drift.assert_deployment(dict(desired={'config': {'CODER_API_RATE_LIMIT': 1}}, facts=facts,
+                                           fail_on='low', report_dir=str(tmp_path / 'reports'),
+                                           report_formats=['json', 'markdown']), today=TODAY)
+    assert answer['failed'] is True and answer['passed'] is False
+    assert answer['msg'].startswith('drift check failed on https://coder.example.com (1 check:')
+    assert sorted(answer['reports']) == ['json', 'markdown']
+    assert sorted(path.name for path in (tmp_path / 'reports').iterdir()) == ['coder-drift.json', 'coder-drift.md']
+    assert answer['drift'] == answer['records']
+
+
+def test_assert_deployment_names_fact_subsets_that_are_missing(facts):
+    del facts['config']
+    with pytest.raises(ValueError) as caught:
+        _drift.assert_deployment(dict(desired={'config': {'CODER_API_RATE_LIMIT': 1}, 'ssh': {'hostname_prefix': 'x'}},
+                                      facts=facts))
+    assert str(caught.value).startswith('facts lack config, which the desired state checks')
+
+
+def test_a_malformed_document_writes_no_report(facts, tmp_path):
+    with pytest.raises(_drift.DesiredStateError):
+        _drift.assert_deployment(dict(desired={'config': {'x': {'in': 1}}}, facts=facts,
+                                      report_dir=str(tmp_path / 'reports')))
+    assert not (tmp_path / 'reports').exists()
+
+
+# --- documentation that must follow the code ------------------------------------------------------
+
+def test_the_module_documents_exactly_its_argument_spec():
+    yaml = pytest.importorskip('yaml')
+    from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS
+    from ansible_collections.coder.coderd.plugins.modules import deployment_assert
+    documented = yaml.safe_load(deployment_assert.DOCUMENTATION)['options']
+    spec = TASKS['deployment_assert'].options
+    assert set(documented) == set(spec)
+    for name, option in spec.items():
+        doc = documented[name]
+        assert (doc['type'], doc.get('elements'), doc.get('default'), doc.get('choices')) == (
+            option['type'], option.get('elements'), option.get('default'), option.get('choices')), name
+
+
+def test_the_guide_lists_every_baseline_check():
+    guide = (REPO / 'docs' / 'drift-checks.md').read_text(encoding='utf-8')
+    for name in _baselines.BASELINES:
+        for check in _drift.DesiredState.from_document(None, baseline=name).baseline_checks:
+            assert '| `%s` ' % check.key in guide, check.key
