@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the coder.coderd collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE to the coder.coderd collection: may change in any release without notice.
+"""Waiting until a deployment answers (after a start or an upgrade), bounded by a total time."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError
+from ansible_collections.coder.coderd.plugins.module_utils._connection import ConnectionSettings
+from ansible_collections.coder.coderd.plugins.module_utils._units import version_satisfies
+
+# A request needs some time to succeed at all; below this the last attempt could never answer.
+_MIN_REQUEST_TIMEOUT = 0.2
+
+
+def wait_for_deployment(settings, wait_timeout, sleep, version=None):
+    """Poll the API root and /buildinfo until both answer (and the version meets ``version``).
+
+    Returns ``{elapsed, version, attempts}``; raises CoderError naming the last problem once
+    ``wait_timeout`` seconds have passed. Each request may take at most the time that is left.
+    """
+    if wait_timeout < 0:
+        raise ValueError('wait_timeout must be 0 or more seconds, got %r' % (wait_timeout,))
+    if not sleep > 0:
+        raise ValueError('sleep must be more than 0 seconds, got %r' % (sleep,))
+    if version:
+        # Reject a bad constraint now rather than after waiting for the deployment.
+        version_satisfies('0.0.0', version)
+    started = time.monotonic()
+    deadline = started + wait_timeout
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            seen = _probe(settings, deadline)
+        except CoderError as exc:
+            problem = exc
+        except ValueError as exc:
+            # JSON that is not build information, e.g. from a proxy while the deployment restarts.
+            problem = CoderError(str(exc), deployment=settings.url, path='/buildinfo')
+        else:
+            if not version or version_satisfies(seen, version):
+                return dict(elapsed=round(time.monotonic() - started, 3), version=seen, attempts=attempts)
+            problem = CoderError('answers with version %s, which does not satisfy %r' % (seen, version),
+                                 deployment=settings.url, path='/buildinfo')
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise CoderError('gave up after %gs (wait_timeout) and %d attempts: %s'
+                             % (wait_timeout, attempts, problem.cause), deployment=problem.deployment,
+                             method=problem.method, path=problem.path, status=problem.status,
+                             message=problem.message, detail=problem.detail)
+        time.sleep(min(sleep, remaining))
+
+
+def _probe(settings, deadline):
+    """The version of a deployment whose API root and build info both answer before ``deadline``."""
+    with _client_until(settings, deadline) as client:
+        Deployment(client).api_root()
+    with _client_until(settings, deadline) as client:
+        return Deployment(client).build()['version']
+
+
+def _client_until(settings, deadline):
+    """A client whose requests each end by ``deadline`` (or the connection timeout, if sooner)."""
+    values = dict((name, getattr(settings, name)) for name in ConnectionSettings.__slots__)
+    remaining = deadline - time.monotonic()
+    # The poll loop is the retry: urllib3's own retries and backoff would run past the deadline.
+    values.update(timeout=max(_MIN_REQUEST_TIMEOUT, min(settings.timeout, remaining)), retries=0)
+    # No warn callback: the task's own client has already said what there is to say about the settings.
+    return CoderClient(ConnectionSettings(**values))

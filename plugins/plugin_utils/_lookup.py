@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the coder.coderd collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE to the coder.coderd collection: may change in any release without notice.
+"""What every coder.coderd lookup shares: options, one deployment per run, errors, unsafe results."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
+from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import (
+    connection_options, make_unsafe, open_deployment,
+)
+
+
+class CoderLookup(LookupBase):
+    """A lookup reads one deployment; subclasses say what, in ``fetch(deployment, terms) -> list``.
+
+    The Deployment memoizes its GETs, so however many terms ask for the same endpoint it is
+    requested once per ``run()``.
+    """
+
+    def run(self, terms, variables=None, **kwargs):
+        # Only the option layer knows the ansible_coder_* vars and ANSIBLE_CODER_* env.
+        self.set_options(var_options=self._connection_vars(variables or {}), direct=kwargs)
+        # Ansible drops unknown keyword options silently; a mistyped url= must not fall back to CODER_URL.
+        unknown = sorted(set(kwargs) - set(self._options))
+        if unknown:
+            known = sorted(name for name in self._options if not name.startswith('_'))
+            raise AnsibleLookupError('unknown option %s; the options are: %s' % (', '.join(unknown), ', '.join(known)))
+        deployment = open_deployment(connection_options(self))
+        try:
+            return make_unsafe(self.fetch(deployment, list(terms)))
+        except (CoderError, ValueError) as exc:
+            raise AnsibleLookupError(str(exc))
+        finally:
+            deployment.client.close()
+
+    def _connection_vars(self, variables):
+        """The ``ansible_coder_<opt>`` vars, templated: the option layer would take "{{ vault_token }}" as is."""
+        names = ('ansible_coder_' + option for option in CONNECTION_ARGSPEC)
+        return dict((name, self._templar.template(variables[name])) for name in names if name in variables)
+
+    def fetch(self, deployment, terms):
+        raise NotImplementedError('%s must define fetch()' % type(self).__name__)
+
+
+def pick_fields(data, terms, what):
+    """``[data]`` without terms, else the field each term names (a dotted path for nested fields)."""
+    if not terms:
+        return [data]
+    return [_field(data, term, what) for term in terms]
+
+
+def _field(data, path, what):
+    value = data
+    for part in str(path).split('.'):
+        if not isinstance(value, dict) or part not in value:
+            raise AnsibleLookupError('%s has no field %r; its fields are: %s'
+                                     % (what, str(path), ', '.join(sorted(data))))
+        value = value[part]
+    return value

@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the coder.coderd collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+# The module, not its TestModule class: pytest would collect a class named Test*.
+from ansible_collections.coder.coderd.plugins.test import version_satisfies as plugin
+
+version_satisfies = plugin.version_satisfies
+
+
+@pytest.mark.parametrize('version, constraint, expected', [
+    ('v2.34.3+4653f32', '>=2.30,<3', True),
+    ('v2.34.3+4653f32', '>=2.35', False),
+    ('v2.34.3+4653f32', '==2.34.3', True),
+    ('v2.34.3+4653f32', '2.34.3', True),
+    ('v2.34.3+4653f32', '!=2.34.3', False),
+    ('v2.34.3+4653f32', '~2.34', True),
+    ('v2.35.0', '~2.34', False),
+    ('v2.34.9', '2.34.*', True),
+    ('v2.99.0', '^2.30', True),
+    ('v3.0.0', '^2.30', False),
+    ('v2.35.0-rc.1', '>=2.35', False),      # a release candidate comes before the release
+    ('v2.35.0-rc.1', '>2.34.99', True),
+    ('v3.0.0-rc.1', '<3', False),            # an upper bound excludes its own prereleases
+    ('v2.35.0-rc.2', '>v2.35.0-rc.1', True),
+    ('v0.0.0-devel+abc1234', '<0.0.1', True),
+    ('v0.0.0-devel+abc1234', '>=2.30', False),
+    ('2.34', '==2.34.0', True),              # a missing patch counts as 0
+])
+def test_versions_meet_constraints(version, constraint, expected):
+    assert version_satisfies(version, constraint) is expected
+
+
+@pytest.mark.parametrize('version, constraint, named', [
+    ('banana', '>=2', "'banana'"),
+    ('v2.34.3', '>=two', "'>=two'"),
+    ('v2.34.3', '', "''"),
+    ('v2.34.3', '>=2,,<3', "'>=2,,<3'"),
+    (None, '>=2', 'None'),
+])
+def test_bad_input_fails_with_one_line_naming_it(version, constraint, named):
+    with pytest.raises(AnsibleFilterError) as caught:
+        version_satisfies(version, constraint)
+    text = str(caught.value)
+    assert text.startswith('coder.coderd.version_satisfies: ')
+    assert named in text
+    assert '\n' not in text
+
+
+def test_the_test_is_registered():
+    assert plugin.TestModule().tests() == {'version_satisfies': version_satisfies}
