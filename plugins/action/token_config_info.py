@@ -6,4 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.coder.coderd.plugins.plugin_utils._action import CoderAction as ActionModule  # noqa: F401
+from ansible_collections.coder.coderd.plugins.plugin_utils._action import CoderAction
+
+
+class ActionModule(CoderAction):
+    """coder.coderd.token_config_info, run on the controller unless the task targets a remote host."""
