@@ -1,0 +1,31 @@
+"""pytest fixtures for tests that need a Coder server.
+
+Load with ``pytest_plugins = ["coder_sim.pytest_plugin"]`` and tests/simulator on sys.path.
+"""
+
+import pytest
+
+from coder_sim.server import Simulator
+
+
+@pytest.fixture
+def coder_sim():
+    """A started simulator with the default state; stopped after the test."""
+    with Simulator() as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def coder_sim_factory():
+    """Call with Simulator(...) keyword arguments to get a started simulator;
+    every simulator made in the test is stopped at teardown."""
+    started = []
+
+    def start(**kwargs):
+        simulator = Simulator(**kwargs).start()
+        started.append(simulator)
+        return simulator
+
+    yield start
+    for simulator in started:
+        simulator.stop()
