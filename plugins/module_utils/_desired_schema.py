@@ -18,6 +18,8 @@ __metaclass__ = type
 from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS
 
 SEVERITIES = ('critical', 'high', 'medium', 'low', 'info')
+FAIL_ON_CHOICES = SEVERITIES + ('never',)
+DEFAULT_FAIL_ON = 'low'
 CHECK_META_KEYS = ('severity', 'description', 'when')
 # Sections that address a part of the `coder` facts by a dotted path; `config` takes any key form.
 PATH_SECTIONS = ('api_root', 'build', 'ssh', 'stats', 'update_check', 'token_config')

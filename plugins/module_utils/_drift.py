@@ -33,7 +33,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._compare import (
     OPERATORS, ComparisonError, compare, parse_spec,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import (
-    CHECK_META_KEYS, PATH_SECTIONS, SCHEMA, SEVERITIES, WAIVERS_SCHEMA,
+    CHECK_META_KEYS, DEFAULT_FAIL_ON, FAIL_ON_CHOICES, PATH_SECTIONS, SCHEMA, SEVERITIES, WAIVERS_SCHEMA,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
     format_go_duration, parse_version, to_seconds, version_satisfies,
@@ -41,9 +41,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._units import (
 from ansible_collections.coder.coderd.plugins.module_utils._values import DeploymentConfig, UnknownKeyError
 
 STATUSES = ('pass', 'drift', 'waived', 'error')
-FAIL_ON_CHOICES = SEVERITIES + ('never',)
 DEFAULT_SEVERITY = 'medium'
-DEFAULT_FAIL_ON = 'low'
 # Severity ranks: a higher number is more severe; 'never' is above everything, so nothing reaches it.
 _RANK = dict((name, len(SEVERITIES) - index) for index, name in enumerate(SEVERITIES))
 _RANK['never'] = len(SEVERITIES) + 1

@@ -13,7 +13,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._api import Deploymen
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, resolve_connection
 from ansible_collections.coder.coderd.plugins.module_utils._baselines import NAMES as BASELINE_NAMES
-from ansible_collections.coder.coderd.plugins.module_utils._drift import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, assert_deployment
+from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from ansible_collections.coder.coderd.plugins.module_utils._reports import FORMATS as REPORT_FORMATS
 from ansible_collections.coder.coderd.plugins.module_utils._wait import wait_for_deployment
 
@@ -32,7 +32,7 @@ def _deployment_config(deployment, params, check_mode):
     model = deployment.config_model()
     if params.get('keys'):
         settings = [model.resolve(key) for key in params['keys']]
-        result = dict(values=dict((key, setting.value) for key, setting in zip(params['keys'], settings)),
+        result = dict(selected=dict((key, setting.value) for key, setting in zip(params['keys'], settings)),
                       settings=[setting._asdict() for setting in settings])
     else:
         result = dict(config=model.config)
@@ -80,7 +80,9 @@ def _wait_for(deployment, params, check_mode):
 
 
 def _deployment_assert(deployment, params, check_mode):
-    # Reports are local files, not changes to the deployment: they are written in check mode too.
+    # Imported here: the drift engine (and jsonschema) is controller-only, so modules shipped to
+    # remote hosts need not carry it. Reports are local files, written in check mode too.
+    from ansible_collections.coder.coderd.plugins.module_utils._drift import assert_deployment
     return assert_deployment(params, deployment)
 
 

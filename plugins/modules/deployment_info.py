@@ -14,12 +14,12 @@ version_added: 0.1.0
 description:
   - Reads every General C(GET) endpoint of a Coder deployment concurrently, each once, and returns
     them normalized as C(ansible_facts.coder).
-  - Normalized means the quirks of the wire format are gone (durations in seconds, URLs as strings,
+  - "Normalized means the quirks of the wire format are gone (durations in seconds, URLs as strings,
     C(null) lists as empty lists, omitted zero values filled, C(P50) as C(p50), secrets as
-    C({set: true|false})).
+    C({set: true|false}))."
   - Keys of subsets not gathered are absent, never null placeholders.
 author:
-  - coder.coderd contributors
+  - coder.coderd contributors (@coder-coderd)
 extends_documentation_fragment:
   - coder.coderd._connection
   - coder.coderd._attributes
