@@ -25,7 +25,7 @@ description:
     With O(fail_on_error) or O(strict) it fails the inventory instead.
   - Values from the API are never templated; a setting that contains C({{ }}) stays literal text.
 author:
-  - coder.coderd contributors
+  - coder.coderd contributors (@coder-coderd)
 extends_documentation_fragment:
   - coder.coderd._connection
   - coder.coderd._connection.plugins

@@ -15,7 +15,7 @@ description:
   - Reads C(GET /api/v2/buildinfo), a public endpoint (no token needed).
   - Adds C(version_info), the parsed version, so playbooks can compare versions without string tricks.
 author:
-  - coder.coderd contributors
+  - coder.coderd contributors (@coder-coderd)
 extends_documentation_fragment:
   - coder.coderd._connection
   - coder.coderd._attributes

@@ -31,7 +31,7 @@ description:
   - The role C(coder.coderd.deployment_check) wraps this module for CI.
   - See the drift check guide (C(docs/drift-checks.md)) for the document format, operators and baselines.
 author:
-  - coder.coderd contributors
+  - coder.coderd contributors (@coder-coderd)
 extends_documentation_fragment:
   - coder.coderd._connection
 options:
