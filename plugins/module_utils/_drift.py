@@ -33,7 +33,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._compare import (
     OPERATORS, ComparisonError, compare, parse_spec,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import (
-    CHECK_META_KEYS, DEFAULT_FAIL_ON, FAIL_ON_CHOICES, PATH_SECTIONS, SCHEMA, SEVERITIES, WAIVERS_SCHEMA,
+    CHECK_META_KEYS, DEFAULT_FAIL_ON, PATH_SECTIONS, SCHEMA, SEVERITIES, WAIVERS_SCHEMA,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
     format_go_duration, parse_version, to_seconds, version_satisfies,

@@ -48,7 +48,6 @@ options:
     default: 30
 seealso:
   - module: coder.coderd.deployment_assert
-  - role: coder.coderd.deployment_check
   - plugin: coder.coderd.deployments
     plugin_type: inventory
 '''
