@@ -161,7 +161,7 @@ class CoderApp(object):
         token = _token_from(request)
         if not token:
             return None, _unauthorized(snap, SIGNED_OUT,
-                                            "Cookie \"coder_session_token\" or query parameter must be provided.")
+                                       "Cookie \"coder_session_token\" or query parameter must be provided.")
         parts = token.split("-")
         if len(parts) != 2:
             problem = "incorrect amount of API key parts, expected 2 got %d" % len(parts)
@@ -380,7 +380,7 @@ def _token_from(request):
 def _cookie(header_values, name):
     for header in header_values:
         for part in header.split(";"):
-            key, _, value = part.strip().partition("=")
+            key, _separator, value = part.strip().partition("=")
             if key == name and value:
                 return value.strip('"')
     return ""
@@ -404,7 +404,7 @@ def _decode_csp_violation(body):
     def reject_constant(name):
         raise json.JSONDecodeError("Expecting value", text, text.index(name[0]))
     try:
-        value, _ = json.JSONDecoder(parse_constant=reject_constant).raw_decode(text)
+        value, _end = json.JSONDecoder(parse_constant=reject_constant).raw_decode(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text) or exc.msg.startswith("Unterminated string"):
             return None, "unexpected EOF"

@@ -308,7 +308,7 @@ def build(env_items, version):
     values share one immutable result."""
     cat = catalog()
     env = dict(env_items)
-    access_url_spec, access_raw, _ = _resolve(cat.groups[("access_url",)], env, {})
+    access_url_spec, access_raw, _access_source = _resolve(cat.groups[("access_url",)], env, {})
     access_url = _typed(access_url_spec, access_raw)
     defaults = _start_up_defaults(version, access_url)
 
@@ -320,7 +320,7 @@ def build(env_items, version):
     config = copy.deepcopy(cat.skeleton)
     values_by_env = {}
     for path, group in cat.groups.items():
-        value, _ = resolved[path]
+        value, _source = resolved[path]
         for spec in group:
             values_by_env[spec.env] = value
         served = value

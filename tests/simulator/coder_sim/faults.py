@@ -150,7 +150,7 @@ def huge_json_chunks(size_mb):
 
     def chunks():
         yield head
-        for _ in range(count):
+        for _chunk_number in range(count):
             yield chunk
         yield tail
     return total, chunks()

@@ -200,13 +200,13 @@ class Simulator(object):
         except (ValueError, StateError) as exc:
             _send(handler, json_response(400, {"message": str(exc)}))
 
-    def _control_requests(self, _):
+    def _control_requests(self, _payload):
         by_path = {}
         for entry in self.requests:
             by_path[entry["path"]] = by_path.get(entry["path"], 0) + 1
         return {"count": sum(by_path.values()), "by_path": by_path}
 
-    def _control_reset(self, _):
+    def _control_reset(self, _payload):
         self.reset_requests()
         return {"message": "Request log cleared."}
 
@@ -405,7 +405,7 @@ def _json_payload(body):
 
 def _redacted_query(query):
     pairs = parse_qsl(query, keep_blank_values=True)
-    if not any(name in _TOKEN_QUERY_PARAMS for name, _ in pairs):
+    if not any(name in _TOKEN_QUERY_PARAMS for name, _value in pairs):
         return query
     return urlencode([(n, "<redacted>" if n in _TOKEN_QUERY_PARAMS else v) for n, v in pairs], safe="<>")
 
@@ -417,7 +417,7 @@ def _redacted_headers(headers):
         if key == "coder-session-token":
             value = "<redacted>"
         elif key == "authorization":
-            scheme, _, credentials = value.partition(" ")
+            scheme, _space, credentials = value.partition(" ")
             value = scheme + " <redacted>" if credentials else "<redacted>"
         elif key == "cookie":
             value = re.sub(r"(coder_session_token=)[^;]*", r"\1<redacted>", value)
@@ -475,7 +475,7 @@ class _Listener(object):
             selector.register(self._socket, selectors.EVENT_READ)
             selector.register(self._wake_read, selectors.EVENT_READ)
             while True:
-                for key, _ in selector.select():
+                for key, _events in selector.select():
                     if key.fileobj is self._wake_read:
                         return
                     try:

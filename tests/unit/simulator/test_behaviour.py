@@ -23,7 +23,6 @@ ADMIN_ID = load_state()["users"][0]["id"]
 SIMULATOR_DIR = os.path.dirname(os.path.dirname(coder_sim.__file__))
 
 
-
 def get(sim, path, token=None, headers=None, **kwargs):
     headers = dict(headers or {})
     if token:
@@ -193,7 +192,7 @@ def test_routing_follows_chi(coder_sim):
 
 def test_rate_limit_per_user_and_path(coder_sim_factory):
     sim = coder_sim_factory(state={"deployment": {"CODER_API_RATE_LIMIT": 3}})
-    remaining = [get(sim, "/api/v2/deployment/ssh", MEMBER).headers["X-Ratelimit-Remaining"] for _ in range(3)]
+    remaining = [get(sim, "/api/v2/deployment/ssh", MEMBER).headers["X-Ratelimit-Remaining"] for _attempt in range(3)]
     assert remaining == ["2", "1", "0"]
     limited = get(sim, "/api/v2/deployment/ssh", MEMBER)
     assert limited.status_code == 429
@@ -206,7 +205,7 @@ def test_rate_limit_per_user_and_path(coder_sim_factory):
     assert get(sim, "/api/v2/experiments", MEMBER).status_code == 200  # another path
     assert get(sim, "/api/v2/deployment/ssh", AUDITOR).status_code == 200  # another user
     # Unauthenticated requests share the client IP's budget, valid token or not.
-    assert [get(sim, "/api/v2/buildinfo").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert [get(sim, "/api/v2/buildinfo").status_code for _attempt in range(4)] == [200, 200, 200, 429]
     assert get(sim, "/api/v2/buildinfo", "bad").status_code == 429
     assert get(sim, "/api/v2/buildinfo", OWNER).status_code == 200
 
@@ -214,19 +213,19 @@ def test_rate_limit_per_user_and_path(coder_sim_factory):
 def test_rate_limit_bypass_header(coder_sim_factory):
     sim = coder_sim_factory(state={"deployment": {"CODER_API_RATE_LIMIT": 1}})
     bypass = {"X-Coder-Bypass-Ratelimit": "true"}
-    assert [get(sim, "/api/v2/experiments", OWNER, bypass).status_code for _ in range(3)] == [200, 200, 200]
+    assert [get(sim, "/api/v2/experiments", OWNER, bypass).status_code for _attempt in range(3)] == [200, 200, 200]
     refused = get(sim, "/api/v2/experiments", MEMBER, bypass)
     assert refused.status_code == 428
     assert refused.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert refused.text == '"X-Coder-Bypass-Ratelimit" provided but user is not owner\n'
-    assert [get(sim, "/api/v2/", headers=bypass).status_code for _ in range(2)] == [200, 429]
+    assert [get(sim, "/api/v2/", headers=bypass).status_code for _attempt in range(2)] == [200, 429]
 
 
 def test_rate_limit_disabled(coder_sim_factory):
     disabled = [{"CODER_API_RATE_LIMIT": 0}, {"CODER_API_RATE_LIMIT": 1, "CODER_DANGEROUS_DISABLE_RATE_LIMITS": True}]
     for values in disabled:
         sim = coder_sim_factory(state={"deployment": values})
-        answers = [get(sim, "/api/v2/") for _ in range(3)]
+        answers = [get(sim, "/api/v2/") for _attempt in range(3)]
         assert [a.status_code for a in answers] == [200, 200, 200]
         assert "X-Ratelimit-Limit" not in answers[0].headers
 
@@ -234,13 +233,13 @@ def test_rate_limit_disabled(coder_sim_factory):
 def test_sliding_window_weighs_the_previous_minute():
     now = [600.0]
     limiter = SlidingWindowLimiter(clock=lambda: now[0])
-    assert [limiter.hit("k", 3).allowed for _ in range(4)] == [True, True, True, False]
+    assert [limiter.hit("k", 3).allowed for _attempt in range(4)] == [True, True, True, False]
     now[0] = 675.0  # 15 s into the next window: the previous 3 still weigh 3 * 0.75
     first = limiter.hit("k", 3)
     assert first.allowed and dict(first.headers)["X-Ratelimit-Remaining"] == "0"
     assert not limiter.hit("k", 3).allowed
     now[0] = 735.0  # two windows later only the last window counts (1 * 0.75)
-    assert [limiter.hit("k", 3).allowed for _ in range(3)] == [True, True, False]
+    assert [limiter.hit("k", 3).allowed for _attempt in range(3)] == [True, True, False]
 
 
 # -- stats -----------------------------------------------------------------------------------------
@@ -415,7 +414,7 @@ def test_cli_bad_state_exits_2_with_one_line(tmp_path):
     path = tmp_path / "state.yml"
     path.write_text("deployment:\n  CODER_API_RATE_LIMIT: lots\n")
     result = subprocess.run([sys.executable, "-m", "coder_sim", "--state", str(path)], capture_output=True,
-                            text=True, timeout=20, env=dict(os.environ, PYTHONPATH=SIMULATOR_DIR))
+                            check=False, text=True, timeout=20, env=dict(os.environ, PYTHONPATH=SIMULATOR_DIR))
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == ('coder_sim: error: state file %s: deployment.CODER_API_RATE_LIMIT="lots": '
@@ -427,7 +426,7 @@ def test_cli_serves_deployments_until_sigterm(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "coder_sim", "--deployments", "2", "--url-file", str(url_file)],
                                stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=SIMULATOR_DIR))
     try:
-        urls = [process.stdout.readline().strip() for _ in range(2)]
+        urls = [process.stdout.readline().strip() for _deployment in range(2)]
         assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+", url) for url in urls)
         assert url_file.read_text().split() == urls
         ids = {requests.get(url + "/api/v2/buildinfo", timeout=5).json()["deployment_id"] for url in urls}
@@ -486,7 +485,7 @@ def test_csp_reports(coder_sim):
 
 def test_starts_fast_and_runs_100_instances_in_one_process():
     began = time.monotonic()
-    simulators = [Simulator().start() for _ in range(100)]
+    simulators = [Simulator().start() for _instance in range(100)]
     try:
         assert time.monotonic() - began < 5
         session = requests.Session()

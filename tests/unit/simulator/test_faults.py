@@ -13,7 +13,6 @@ from coder_sim.examples import example
 OWNER = DEFAULT_TOKENS["owner"]
 
 
-
 def raw_exchange(sim, path, read_timeout=2.0):
     """Send one GET and read until close, reset or timeout: (bytes received, error or None)."""
     host, port = sim.url.split("//")[1].rsplit(":", 1)
@@ -32,9 +31,9 @@ def raw_exchange(sim, path, read_timeout=2.0):
 
 
 def split_response(raw):
-    head, _, body = raw.partition(b"\r\n\r\n")
+    head, _separator, body = raw.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v for k, _, v in (line.partition(": ") for line in lines[1:])}
+    headers = {k.lower(): v for k, _separator, v in (line.partition(": ") for line in lines[1:])}
     return lines[0], headers, body
 
 
@@ -62,7 +61,7 @@ def test_global_latency(coder_sim_factory):
 def test_status_burst_then_success(coder_sim):
     coder_sim.set_faults([{"kind": "status", "status": 502, "count": 2, "path": "/api/v2/buildinfo"},
                           {"kind": "status", "status": 503, "body": {"message": "Down for upgrade"}}])
-    assert [get(coder_sim).status_code for _ in range(3)] == [502, 502, 503]
+    assert [get(coder_sim).status_code for _attempt in range(3)] == [502, 502, 503]
     assert get(coder_sim).json() == {"message": "Down for upgrade"}
     coder_sim.set_faults([])
     assert get(coder_sim).status_code == 200
@@ -141,7 +140,7 @@ def test_wrong_content_type(coder_sim):
 
 def test_empty_body(coder_sim):
     coder_sim.set_faults([{"kind": "empty_body"}])
-    received, _ = raw_exchange(coder_sim, "/api/v2/buildinfo")
+    received, _error = raw_exchange(coder_sim, "/api/v2/buildinfo")
     status, headers, body = split_response(received)
     assert (status, headers["content-length"], body) == ("HTTP/1.1 200 OK", "0", b"")
 
@@ -168,7 +167,7 @@ def test_rate_limit(coder_sim):
 def test_stats_processing(coder_sim):
     coder_sim.set_faults([{"kind": "stats_processing", "count": 2}])
     assert get(coder_sim, "/api/v2/buildinfo").status_code == 200  # other paths untouched, count kept
-    answers = [get(coder_sim, "/api/v2/deployment/stats") for _ in range(3)]
+    answers = [get(coder_sim, "/api/v2/deployment/stats") for _attempt in range(3)]
     assert [a.status_code for a in answers] == [400, 400, 200]
     assert answers[0].json() == {"message": "Deployment stats are still processing!"}
 
@@ -178,7 +177,7 @@ def test_faults_match_paths_and_come_from_state_or_control_endpoint(coder_sim_fa
     assert get(sim, "/api/v2/buildinfo").status_code == 500
     assert get(sim, "/api/v2/").status_code == 200
     assert requests.post(sim.url + "/__sim/faults", json=[{"kind": "html_502", "count": 1}]).status_code == 200
-    assert [get(sim, "/api/v2/").status_code for _ in range(2)] == [502, 200]
+    assert [get(sim, "/api/v2/").status_code for _attempt in range(2)] == [502, 200]
     refused = requests.post(sim.url + "/__sim/faults", json=[{"kind": "latency"}])
     assert (refused.status_code, refused.json()) == (400, {"message": "faults[0].ms: required for latency"})
     with pytest.raises(StateError, match=r"^faults\[0\]\.size_mb: wrong type str$"):

@@ -39,12 +39,12 @@ def schema_errors(definition, instance):
 def test_schema_is_the_wire_schema_with_its_provenance():
     assert "WIRE:" in json.dumps(SCHEMA["$defs"])
     assert "swagger.json" in SCHEMA["$comment"]
-    assert {"endpoint.%s.200" % op for _, _, op in ENDPOINTS} <= set(SCHEMA["$defs"])
+    assert {"endpoint.%s.200" % op for _method, _path, op in ENDPOINTS} <= set(SCHEMA["$defs"])
     assert "endpoint.error" in SCHEMA["$defs"]
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("method,path,operation", ENDPOINTS, ids=[op for _, _, op in ENDPOINTS])
+@pytest.mark.parametrize("method,path,operation", ENDPOINTS, ids=[op for _method, _path, op in ENDPOINTS])
 def test_answer_validates(coder_sim, method, path, operation, role):
     with open(CSP_REPORT, "rb") as handle:
         body = handle.read() if method == "POST" else None
@@ -71,7 +71,7 @@ def test_error_answers_validate_against_the_error_envelope(coder_sim_factory):
     sim = coder_sim_factory(state={"deployment": {"CODER_API_RATE_LIMIT": "2"}, "stats_warmup_seconds": 60})
     owner = {"Coder-Session-Token": DEFAULT_TOKENS["owner"]}
     unknown_key = {"Coder-Session-Token": "a" * 10 + "-" + "b" * 22}
-    for _ in range(2):
+    for _allowed_request in range(2):
         assert requests.get(sim.url + "/api/v2/buildinfo").status_code == 200
     answers = [
         (401, requests.get(sim.url + "/api/v2/deployment/ssh")),
