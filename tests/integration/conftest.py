@@ -24,7 +24,7 @@ class PlaybookResult:
     rc: int
     stdout: str
     stderr: str
-    results: list = field(default_factory=list)  # {task, host, status, result} per task result
+    results: list = field(default_factory=list)  # {task, host, status, result, duration} per task result
 
     @property
     def output(self):

@@ -22,22 +22,58 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def _after_signal(signal_file, delay, action):
-    """Run ``action`` ``delay`` seconds after the playbook creates ``signal_file`` (just before it waits).
+def _after_first_poll(first_poll_seen, delay, action):
+    """Run ``action`` ``delay`` seconds after the deployment saw wait_for's first poll.
 
-    Counting from the playbook's own signal keeps ansible-playbook's start-up time out of the delay.
+    Counting from the first poll (not from the playbook's start) keeps the test's timing
+    independent of how long a loaded machine takes to reach the task.
     """
     def run():
-        deadline = time.monotonic() + SIGNAL_TIMEOUT_SECONDS
-        while not signal_file.exists() and time.monotonic() < deadline:
-            time.sleep(SIGNAL_POLL_SECONDS)
-        if signal_file.exists():
+        if first_poll_seen.wait(SIGNAL_TIMEOUT_SECONDS):
             time.sleep(delay)
             action()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
+
+
+def _refuse_until_replaced(port, first_poll_seen):
+    """A listener dropping every connection on ``port`` (a deployment not up yet); returns its stop()."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(16)
+
+    def serve():
+        while True:
+            try:
+                connection, _address = listener.accept()
+            except OSError:
+                return  # closed: the real deployment takes the port over
+            first_poll_seen.set()
+            connection.close()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+
+    def stop():
+        # shutdown() wakes the blocked accept(); close() alone would leave the port taken.
+        try:
+            listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        listener.close()
+        server.join(SIGNAL_TIMEOUT_SECONDS)
+
+    return stop
+
+
+def _wait_for_request(sim, path, seen):
+    deadline = time.monotonic() + SIGNAL_TIMEOUT_SECONDS
+    while not sim.request_count(path) and time.monotonic() < deadline:
+        time.sleep(SIGNAL_POLL_SECONDS)
+    seen.set()
 
 
 def _status(run, task):
@@ -49,10 +85,6 @@ NOTHING_LISTENS = """
   hosts: localhost
   gather_facts: false
   tasks:
-    - name: Start the clock
-      ansible.builtin.set_fact:
-        started: "{{ now().timestamp() }}"
-
     - name: Wait for a deployment that never comes
       coder.coderd.wait_for:
         url: "{{ url }}"
@@ -60,20 +92,16 @@ NOTHING_LISTENS = """
         sleep: 0.5
       ignore_errors: true
 
-    - name: Stop the clock
-      ansible.builtin.set_fact:
-        waited: "{{ now().timestamp() - started | float }}"
-
     - name: Bad constraint
       coder.coderd.wait_for:
         url: "{{ url }}"
         version: ">=three"
       ignore_errors: true
-
-    - name: Stop the clock again
-      ansible.builtin.set_fact:
-        waited_for_bad_constraint: "{{ now().timestamp() - started | float - waited | float }}"
 """
+
+
+def _duration(run, task):
+    return next(record["duration"] for record in run.results if record["task"] == task)
 
 
 def test_gives_up_within_wait_timeout_when_nothing_listens(free_port, run_playbook):
@@ -81,8 +109,7 @@ def test_gives_up_within_wait_timeout_when_nothing_listens(free_port, run_playbo
     run = run_playbook(NOTHING_LISTENS, extra_vars={"url": url})
 
     assert run.rc == 0, run.output
-    waited = float(run.task("Stop the clock")["ansible_facts"]["waited"])
-    assert 3.0 <= waited <= 3.0 + 1.0
+    assert 3.0 <= _duration(run, "Wait for a deployment that never comes") <= 3.0 + 1.0
     assert _status(run, "Wait for a deployment that never comes") == "failed"
     failure = run.task("Wait for a deployment that never comes")
     assert failure["msg"].startswith("%s GET /api/v2/: gave up after 3s (wait_timeout) and " % url)
@@ -92,7 +119,7 @@ def test_gives_up_within_wait_timeout_when_nothing_listens(free_port, run_playbo
     bad = run.task("Bad constraint")
     assert bad["msg"] == "invalid version constraint '>=three': 'three' is not a version"
     # A bad constraint fails before any waiting (the 300 s default would otherwise apply).
-    assert float(run.task("Stop the clock again")["ansible_facts"]["waited_for_bad_constraint"]) < 1.0
+    assert _duration(run, "Bad constraint") < 1.0
 
 
 LATE_START = """
@@ -100,12 +127,6 @@ LATE_START = """
   hosts: localhost
   gather_facts: false
   tasks:
-    - name: Tell the test the wait begins
-      ansible.builtin.file:
-        path: "{{ signal }}"
-        state: touch
-        mode: "0600"
-
     - name: Wait for the deployment
       coder.coderd.wait_for:
         url: "{{ url }}"
@@ -115,14 +136,21 @@ LATE_START = """
 """
 
 
-def test_succeeds_when_the_deployment_starts_two_seconds_late(free_port, run_playbook, tmp_path):
-    signal = tmp_path / "waiting"
+def test_succeeds_when_the_deployment_starts_two_seconds_late(free_port, run_playbook):
+    first_poll_seen = threading.Event()
+    stop_refusing = _refuse_until_replaced(free_port, first_poll_seen)
     started = []
-    starter = _after_signal(signal, 2.0, lambda: started.append(Simulator(port=free_port).start()))
+
+    def start_deployment():
+        stop_refusing()
+        started.append(Simulator(port=free_port).start())
+
+    starter = _after_first_poll(first_poll_seen, 2.0, start_deployment)
     try:
-        run = run_playbook(LATE_START, extra_vars={"url": "http://127.0.0.1:%d" % free_port, "signal": str(signal)})
+        run = run_playbook(LATE_START, extra_vars={"url": "http://127.0.0.1:%d" % free_port})
     finally:
         starter.join(SIGNAL_TIMEOUT_SECONDS)
+        stop_refusing()
         for sim in started:
             sim.stop()
 
@@ -142,12 +170,6 @@ UPGRADE = """
   hosts: localhost
   gather_facts: false
   tasks:
-    - name: Tell the test the wait begins
-      ansible.builtin.file:
-        path: "{{ signal }}"
-        state: touch
-        mode: "0600"
-
     - name: Wait for 2.35
       coder.coderd.wait_for:
         url: "{{ url }}"
@@ -158,11 +180,14 @@ UPGRADE = """
 """
 
 
-def test_waits_until_the_version_satisfies_the_constraint(coder_sim, run_playbook, tmp_path):
-    signal = tmp_path / "waiting"
-    upgrader = _after_signal(signal, 1.0, lambda: coder_sim.set_state({"version": "v2.35.0+0123abc"}))
+def test_waits_until_the_version_satisfies_the_constraint(coder_sim, run_playbook):
+    first_poll_seen = threading.Event()
+    watcher = threading.Thread(target=lambda: _wait_for_request(coder_sim, "/api/v2/buildinfo", first_poll_seen),
+                               daemon=True)
+    watcher.start()
+    upgrader = _after_first_poll(first_poll_seen, 1.0, lambda: coder_sim.set_state({"version": "v2.35.0+0123abc"}))
     try:
-        run = run_playbook(UPGRADE, extra_vars={"url": coder_sim.url, "signal": str(signal)})
+        run = run_playbook(UPGRADE, extra_vars={"url": coder_sim.url})
     finally:
         upgrader.join(SIGNAL_TIMEOUT_SECONDS)
 

@@ -1,6 +1,7 @@
 """Callback of the integration tests: every task result as one JSON line, for assertions."""
 
 import json
+import time
 
 from ansible.module_utils.common.json import AnsibleJSONEncoder
 from ansible.plugins.callback import CallbackBase
@@ -30,13 +31,23 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = "capture"
     CALLBACK_NEEDS_ENABLED = True
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._started = {}
+
+    def v2_runner_on_start(self, host, task):
+        self._started[(host.get_name(), task._uuid)] = time.monotonic()
+
     def _record(self, result, status):
+        started = self._started.pop((result.host.get_name(), result.task._uuid), None)
         line = json.dumps(
             {
                 "task": result.task.get_name(),
                 "host": result.host.get_name(),
                 "status": status,
                 "result": strip_internal_keys(dict(result.result)),
+                # Seconds the task itself ran: timing assertions must not include playbook start-up.
+                "duration": None if started is None else time.monotonic() - started,
             },
             cls=AnsibleJSONEncoder,
             sort_keys=True,
