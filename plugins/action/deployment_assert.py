@@ -17,7 +17,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
 from ansible_collections.coder.coderd.plugins.module_utils._drift import assert_deployment
 from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, run_task
-from ansible_collections.coder.coderd.plugins.plugin_utils._action import CoderAction
+from ansible_collections.coder.coderd.plugins.plugin_utils._action import CoderAction, validation_failure
 
 _NAME = 'deployment_assert'
 _EXCLUSIVE = (('desired', 'desired_file'), ('waivers', 'waivers_file'))
@@ -43,7 +43,7 @@ class ActionModule(CoderAction):
         args = self._with_connection_vars(dict(self._task.args), task_vars)
         validation = ArgumentSpecValidator(TASKS[_NAME].argument_spec, mutually_exclusive=_EXCLUSIVE).validate(args)
         if validation.error_messages:
-            return dict(result, failed=True, msg='%s: %s' % (_NAME, '; '.join(validation.error_messages)))
+            return dict(result, failed=True, msg=validation_failure(_NAME, validation))
         params = validation.validated_parameters
         warnings = []
         try:

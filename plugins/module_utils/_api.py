@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,6 +21,8 @@ from ansible_collections.coder.coderd.plugins.module_utils import _values
 SUBSETS = ('api_root', 'build', 'config', 'ssh', 'stats', 'experiments', 'update_check', 'token_config')
 STATS_PROCESSING = 'Deployment stats are still processing!'
 STATS_POLL_SECONDS = 1.0
+# Longer than anyone waits for a fresh server's first stats; an infinite wait would be a hang.
+MAX_PROCESSING_TIMEOUT = 86400
 
 
 def token_config_path(user):
@@ -48,33 +51,47 @@ class Deployment:
                 answer.set_exception(exc)
         return answer.result()
 
+    def _normalized(self, path, normalize, *answers):
+        """``normalize(answers...)``; an answer the value model cannot read fails naming its endpoint."""
+        try:
+            return normalize(*answers)
+        except ValueError as exc:
+            raise CoderError(str(exc), deployment=self.client.base_url, path=path)
+        except (TypeError, AttributeError, KeyError, IndexError) as exc:
+            # The value model relies on the types Coder sends; a proxy or mock may send others.
+            raise CoderError('unexpected answer: a field has a type Coder does not send (%s)' % exc,
+                             deployment=self.client.base_url, path=path)
+
     def api_root(self):
-        return _values.normalize_api_root(self.get('/'))
+        return self._normalized('/', _values.normalize_api_root, self.get('/'))
 
     def build(self):
-        return _values.normalize_build_info(self.get('/buildinfo'))
+        return self._normalized('/buildinfo', _values.normalize_build_info, self.get('/buildinfo'))
 
     def config_model(self):
-        return _values.DeploymentConfig(self.get('/deployment/config'))
+        return self._normalized('/deployment/config', _values.DeploymentConfig, self.get('/deployment/config'))
 
     def ssh(self):
-        return _values.normalize_ssh(self.get('/deployment/ssh'))
+        return self._normalized('/deployment/ssh', _values.normalize_ssh, self.get('/deployment/ssh'))
 
     def experiments(self):
-        return _values.normalize_experiments(self.get('/experiments'), self.get('/experiments/available'))
+        return self._normalized('/experiments', _values.normalize_experiments, self.get('/experiments'),
+                                self.get('/experiments/available'))
 
     def update_check(self):
-        return _values.normalize_update_check(self.get('/updatecheck'))
+        return self._normalized('/updatecheck', _values.normalize_update_check, self.get('/updatecheck'))
 
     def token_config(self, user='me'):
-        return _values.normalize_token_config(self.get(token_config_path(user)), user)
+        path = token_config_path(user)
+        return self._normalized(path, _values.normalize_token_config, self.get(path), user)
 
     def stats(self, processing_timeout=30.0):
         """Stats, waiting (bounded) while a freshly started server has not computed them yet."""
+        check_processing_timeout(processing_timeout)
         deadline = time.monotonic() + processing_timeout
         while True:
             try:
-                return _values.normalize_stats(self.get('/deployment/stats'))
+                return self._normalized('/deployment/stats', _values.normalize_stats, self.get('/deployment/stats'))
             except CoderError as exc:
                 if exc.status != 400 or exc.message != STATS_PROCESSING:
                     raise
@@ -85,6 +102,12 @@ class Deployment:
                 with self._lock:
                     self._answers.pop('/deployment/stats', None)
                 time.sleep(STATS_POLL_SECONDS)
+
+
+def check_processing_timeout(value):
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value <= MAX_PROCESSING_TIMEOUT):
+        raise ValueError('processing_timeout must be a number of seconds from 0 to %d, got %r'
+                         % (MAX_PROCESSING_TIMEOUT, value))
 
 
 def expand_subsets(requested):
@@ -120,6 +143,9 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
         'update_check': deployment.update_check,
         'token_config': lambda: deployment.token_config(user),
     }
+    if 'stats' in subsets:
+        # Now, not on the worker thread, so that the mistake is not reported as an endpoint failure.
+        check_processing_timeout(processing_timeout)
     facts = {'url': deployment.url}
     if not subsets:
         return facts

@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import json
 import re
+import socket
 import time
 import warnings
 
@@ -23,7 +24,10 @@ except ImportError:  # pragma: no cover
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import InsecureRequestWarning, MaxRetryError, ProtocolError, ReadTimeoutError, ResponseError
+    from urllib3.exceptions import (
+        ConnectTimeoutError, InsecureRequestWarning, MaxRetryError, NewConnectionError, ProtocolError,
+        ReadTimeoutError, ResponseError,
+    )
     from urllib3.util.retry import Retry
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # guarded: modules report it with missing_required_lib()
@@ -89,28 +93,38 @@ def check_api_path(path):
 
 
 class _BoundedRetry(Retry):
-    """urllib3 Retry that reports each retry and refuses Retry-After waits beyond a bound."""
+    """urllib3 Retry that reports each retry and refuses Retry-After waits beyond a bound.
+
+    The bound is ``wait_limit``, not urllib3's own ``retry_after_max`` (a 6-hour cap since urllib3
+    2.5): sharing that name let urllib3's default silently replace ours.
+    """
 
     def __init__(self, *args, **kwargs):
         self.on_retry = kwargs.pop('on_retry', None)
-        self.retry_after_max = kwargs.pop('retry_after_max', None)
+        self.wait_limit = kwargs.pop('wait_limit', None)
         super(_BoundedRetry, self).__init__(*args, **kwargs)
 
     def new(self, **kwargs):
         kwargs.setdefault('on_retry', self.on_retry)
-        kwargs.setdefault('retry_after_max', self.retry_after_max)
+        kwargs.setdefault('wait_limit', self.wait_limit)
         return super(_BoundedRetry, self).new(**kwargs)
 
+    def is_retry(self, method, status_code, has_retry_after=False):
+        if status_code == 429:
+            # The server turned the request away before doing anything: repeating it is safe for
+            # any method, a POST included (read errors on a POST are still never retried).
+            method = 'GET'
+        return super(_BoundedRetry, self).is_retry(method, status_code, has_retry_after)
+
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        if response is not None and self.retry_after_max is not None:
+        if response is not None and self.wait_limit is not None:
             wait = self.get_retry_after(response)
-            if wait is not None and wait > self.retry_after_max:
+            if wait is not None and wait > self.wait_limit:
                 # Returning the 429 at once beats sleeping past the caller's timeout.
                 raise MaxRetryError(_pool, url, ResponseError('Retry-After %ss exceeds the wait bound' % wait))
         new_retry = super(_BoundedRetry, self).increment(method, url, response, error, _pool, _stacktrace)
         if self.on_retry is not None:
-            cause = 'HTTP %s' % response.status if response is not None else type(error).__name__
-            self.on_retry(url, cause, new_retry.total)
+            self.on_retry(method, url, 'HTTP %s' % response.status if response is not None else error)
         return new_retry
 
 
@@ -123,6 +137,7 @@ class CoderClient:
         self.settings = settings
         self.base_url = settings.url
         self._warn = warn or (lambda message: None)
+        self._secrets = _Secrets(settings)
         self._session = self._build_session()
         if not settings.validate_certs:
             self._warn('TLS certificate verification is disabled for %s (validate_certs=false)'
@@ -134,7 +149,6 @@ class CoderClient:
         session.trust_env = settings.use_proxy
         if not settings.use_proxy:
             session.proxies = {}
-        session.verify = settings.ca_path or settings.validate_certs
         if settings.client_cert:
             session.cert = (settings.client_cert, settings.client_key) if settings.client_key else settings.client_cert
         session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
@@ -144,15 +158,16 @@ class CoderClient:
             other=0, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset(['GET', 'HEAD']),
             backoff_factor=0.5, backoff_max=10, respect_retry_after_header=True, raise_on_status=False,
             raise_on_redirect=False, redirect=False, on_retry=self._report_retry,
-            retry_after_max=settings.timeout)
+            wait_limit=settings.timeout)
         adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
         session.mount('http://', adapter)
         session.mount('https://', adapter)
         return session
 
-    def _report_retry(self, url, cause, remaining):
+    def _report_retry(self, method, url, problem):
+        cause = problem if isinstance(problem, str) else _cause(problem, self.settings.timeout)
         path = urlsplit(url or '').path
-        self._warn('%s GET %s: %s, retrying (%s retries left)' % (display_url(self.base_url), path, cause, remaining))
+        self._warn(self._secrets.hide('%s %s %s: %s, retrying' % (display_url(self.base_url), method, path, cause)))
 
     def close(self):
         self._session.close()
@@ -173,7 +188,7 @@ class CoderClient:
         """Send one request to ``/api/v2<path>`` and return the decoded JSON answer."""
         path = check_api_path(path)
         url = self.base_url + API_PREFIX + path
-        fail = _Failure(self.base_url, method, path)
+        fail = _Failure(self.base_url, method, path, self._secrets)
         headers = {}
         if self.settings.token:
             headers['Coder-Session-Token'] = self.settings.token
@@ -192,31 +207,34 @@ class CoderClient:
         else:
             raise fail('more than %d redirects' % MAX_REDIRECTS)
         try:
-            body = _read_body(fail, response, time.monotonic() + self.settings.timeout)
+            body = _read_body(fail, response, self.settings.timeout)
         finally:
             response.close()
-        return _decode(fail, response, body, self.settings.token)
+        return _decode(fail, response, body, self.settings.timeout)
 
     def _send(self, fail, method, url, params, data, headers):
+        settings = self.settings
         try:
             with warnings.catch_warnings():
-                if not self.settings.validate_certs:
+                if not settings.validate_certs:
                     warnings.simplefilter('ignore', InsecureRequestWarning)
+                # verify goes with each request: a Session.verify loses to REQUESTS_CA_BUNDLE and
+                # CURL_CA_BUNDLE, which would silently drop ca_path and validate_certs: false.
                 return self._session.request(method, url, params=params, data=data, headers=headers,
-                                             timeout=self.settings.timeout, allow_redirects=False, stream=True)
+                                             verify=settings.ca_path or settings.validate_certs,
+                                             timeout=settings.timeout, allow_redirects=False, stream=True)
         except requests.exceptions.SSLError as exc:
-            raise fail('TLS verification failed (%s); set ca_path to the CA that signed the certificate, '
-                       'or validate_certs: false' % _short_reason(exc))
-        except requests.exceptions.ConnectTimeout:
-            raise fail('no connection within %gs (timeout)' % self.settings.timeout)
-        except requests.exceptions.ReadTimeout:
-            raise fail('no answer within %gs (timeout)' % self.settings.timeout)
-        except requests.exceptions.RetryError as exc:
-            raise fail('gave up after %d retries: %s' % (self.settings.retries, _short_reason(exc)))
+            raise fail(_tls_problem(exc, settings))
         except requests.exceptions.ConnectionError as exc:
-            raise fail('cannot connect: %s' % _short_reason(exc))
+            # urllib3 raises MaxRetryError (so requests a ConnectionError) once the retries are spent.
+            spent = '; gave up after %s' % _retries_text(settings.retries) \
+                if settings.retries and isinstance(exc.args[0] if exc.args else None, MaxRetryError) else ''
+            raise fail(_cause(exc, settings.timeout) + spent)
         except requests.exceptions.RequestException as exc:
-            raise fail('request failed: %s' % _short_reason(exc))
+            raise fail(_cause(exc, settings.timeout))
+        except OSError as exc:
+            # requests checks that ca_path, client_cert and client_key exist before connecting.
+            raise fail('cannot use the TLS files: %s' % exc)
 
     def _follow(self, fail, url, response):
         target = urljoin(url, response.headers.get('Location', ''))
@@ -235,39 +253,97 @@ def _default_port(scheme):
     return 443 if scheme == 'https' else 80
 
 
-class _Failure:
-    """Builds CoderErrors that all name the same deployment and endpoint."""
+class _Secrets:
+    """The credentials of one client, hidden from every message it makes (servers and proxies echo them)."""
 
-    def __init__(self, deployment, method, path):
-        self.deployment, self.method, self.path = deployment, method, path
+    # A shorter header value is no credential, and hiding it would garble messages ("1" in "HTTP 401").
+    _MIN_HEADER_VALUE = 8
+
+    def __init__(self, settings):
+        values = [settings.token] + [value for value in (settings.headers or {}).values()
+                                     if len(value) >= self._MIN_HEADER_VALUE]
+        # Longest first, so that a secret containing another is hidden whole.
+        self._values = sorted(set(value for value in values if value), key=len, reverse=True)
+
+    def hide(self, text):
+        for value in self._values:
+            text = text.replace(value, '<hidden>')
+        return text
+
+
+class _Failure:
+    """Builds CoderErrors that all name the same deployment and endpoint, and never a credential."""
+
+    def __init__(self, deployment, method, path, secrets):
+        self.deployment, self.method, self.path, self.secrets = deployment, method, path, secrets
 
     def __call__(self, cause, **details):
-        return CoderError(cause, deployment=self.deployment, method=self.method, path=self.path, **details)
+        for name in ('message', 'detail'):
+            if isinstance(details.get(name), str):
+                details[name] = self.secrets.hide(details[name])
+        if details.get('validations'):
+            details['validations'] = [dict((key, self.secrets.hide(value) if isinstance(value, str) else value)
+                                           for key, value in item.items()) for item in details['validations']]
+        return CoderError(self.secrets.hide(cause), deployment=self.deployment, method=self.method, path=self.path,
+                          **details)
 
 
-def _short_reason(exc):
-    """The innermost useful words of a requests/urllib3 exception, without object reprs."""
-    reason = exc
-    while getattr(reason, 'args', None) and isinstance(reason.args[0], Exception):
-        reason = reason.args[0]
-    reason = getattr(reason, 'reason', reason)
-    text = str(reason)
+def _retries_text(count):
+    return '%d %s' % (count, 'retry' if count == 1 else 'retries')
+
+
+def _innermost(exc):
+    """The urllib3 or socket error under the wrappers of requests and urllib3 (MaxRetryError, ProtocolError)."""
+    # Bounded: the chains are a few levels deep, and a reason pointing back must not loop forever.
+    for _depth in range(8):
+        inner = getattr(exc, 'reason', None)
+        if not isinstance(inner, BaseException):
+            inner = next((arg for arg in getattr(exc, 'args', ()) if isinstance(arg, BaseException)), None)
+        if inner is None:
+            break
+        exc = inner
+    return exc
+
+
+def _cause(exc, timeout):
+    """What went wrong on the wire in a few words, without object reprs or pool names."""
+    inner = _innermost(exc)
+    if isinstance(inner, (ReadTimeoutError, socket.timeout)):
+        return 'no answer within %gs (timeout)' % timeout
+    if isinstance(inner, ConnectTimeoutError) and not isinstance(inner, NewConnectionError):
+        return 'no connection within %gs (timeout)' % timeout
+    text = str(inner)
     text = re.sub(r'<[^>]*object at 0x[0-9a-f]+>:?\s*', '', text)
-    text = re.sub(r"HTTP(S)?ConnectionPool\(host='[^']*', port=\d+\): ", '', text)
-    text = re.sub(r'Max retries exceeded with url: \S+ \(Caused by ', '', text).rstrip(')')
-    for marker in ('Name or service not known', 'Temporary failure in name resolution',
-                   'nodename nor servname', 'No address associated'):
-        if marker in text:
-            return 'host name does not resolve'
+    text = re.sub(r"HTTP(S)?ConnectionPool\(host='[^']*', port=\d+\):\s*", '', text)
+    if any(marker in text for marker in ('Name or service not known', 'Temporary failure in name resolution',
+                                         'nodename nor servname', 'No address associated', 'Failed to resolve')):
+        return 'cannot connect: host name does not resolve'
     if 'Connection refused' in text:
-        return 'connection refused'
-    if 'Connection reset' in text or 'RemoteDisconnected' in text or 'Connection aborted' in text:
-        return 'connection closed by the server before an answer'
-    return text or type(exc).__name__
+        return 'cannot connect: connection refused'
+    if isinstance(inner, NewConnectionError):
+        return 'cannot connect: %s' % re.sub(r'^Failed to establish a new connection:\s*', '', text)
+    if isinstance(inner, (ConnectionError, ProtocolError)) or 'Connection aborted' in text \
+            or 'RemoteDisconnected' in text or 'IncompleteRead' in text:
+        return 'connection closed by the server'
+    return text or type(inner).__name__
 
 
-def _read_body(fail, response, deadline):
-    """Read at most MAX_BODY_BYTES before ``deadline``: a trickling or endless body cannot hang us."""
+def _tls_problem(exc, settings):
+    text = _cause(exc, settings.timeout)
+    if 'CERTIFICATE_VERIFY_FAILED' in text or "doesn't match" in text:
+        return ('TLS certificate verification failed (%s); set ca_path to the CA that signed the certificate, '
+                'or validate_certs: false' % text)
+    if settings.client_cert and ('PEM' in text or 'KEY_VALUES_MISMATCH' in text):
+        return ('cannot use client_cert / client_key (%s): each must be a PEM file, the key matching the certificate'
+                % text)
+    if 'WRONG_VERSION_NUMBER' in text or 'record layer failure' in text:
+        return 'TLS handshake failed (%s); does the server speak plain HTTP at this port?' % text
+    return 'TLS handshake failed (%s)' % text
+
+
+def _read_body(fail, response, timeout):
+    """Read at most MAX_BODY_BYTES within ``timeout``: a trickling or endless body cannot hang us."""
+    deadline = time.monotonic() + timeout
     raw = response.raw
     # read1() returns whatever has arrived, so the deadline is checked while a body trickles in;
     # urllib3 1.x lacks it and falls back to fixed-size reads.
@@ -284,24 +360,43 @@ def _read_body(fail, response, deadline):
                 raise fail('HTTP %s answer is larger than %d MiB; refusing to read it all'
                            % (response.status_code, MAX_BODY_BYTES // (1024 * 1024)), status=response.status_code)
             if time.monotonic() > deadline:
-                raise fail('HTTP %s answer body still arriving after the timeout; gave up'
-                           % response.status_code, status=response.status_code)
+                raise fail('HTTP %s answer body still arriving after %gs (timeout); gave up'
+                           % (response.status_code, timeout), status=response.status_code)
     except (requests.exceptions.RequestException, ProtocolError, ReadTimeoutError, OSError) as exc:
-        raise fail('connection broke while reading the answer (%s)' % _short_reason(exc), status=response.status_code)
+        raise fail('HTTP %s answer broke off: %s' % (response.status_code, _cause(exc, timeout)),
+                   status=response.status_code)
     return b''.join(chunks)
 
 
-def _excerpt(body, token):
+def _excerpt(body):
     text = body.decode('utf-8', 'replace')
     text = re.sub(r'<(script|style)[^>]*>.*?</\1>', ' ', text, flags=re.S | re.I)
     text = re.sub(r'<[^>]+>', ' ', text)
     text = re.sub(r'\s+', ' ', text).strip()
-    if token:
-        text = text.replace(token, '<token>')
     return text[:_EXCERPT_CHARS] + ('...' if len(text) > _EXCERPT_CHARS else '')
 
 
-def _decode(fail, response, body, token):
+def _retry_note(response, timeout):
+    """How retrying ended for a status that is retried: gave up after N, or a Retry-After too long to wait."""
+    if response.status_code not in RETRY_STATUSES:
+        return ''
+    spent = len(getattr(getattr(response.raw, 'retries', None), 'history', None) or ())
+    notes = []
+    if response.status_code == 429:
+        wait = response.headers.get('Retry-After', '?')
+        notes.append('rate limited; Retry-After %ss' % wait)
+        try:
+            too_long = float(wait) > timeout
+        except ValueError:  # an HTTP date: urllib3 judged it already
+            too_long = False
+        if too_long:
+            notes.append('longer than the %gs timeout, so not waited for' % timeout)
+    if spent:
+        notes.append('gave up after %s' % _retries_text(spent))
+    return ' (%s)' % '; '.join(notes) if notes else ''
+
+
+def _decode(fail, response, body, timeout):
     status = response.status_code
     content_type = response.headers.get('Content-Type', '')
     is_json = 'json' in content_type.lower()
@@ -316,23 +411,21 @@ def _decode(fail, response, body, token):
             raise fail('HTTP %s with an empty body where JSON was expected' % status, status=status)
         if not is_json:
             raise fail('HTTP %s answered %s instead of JSON (is a proxy in the way?): %s'
-                       % (status, content_type or 'no content type', _excerpt(body, token)), status=status)
+                       % (status, content_type or 'no content type', _excerpt(body)), status=status)
         if parse_error is not None:
             raise fail('HTTP %s answer is not valid JSON (truncated?): %s at byte %s'
-                       % (status, _excerpt(body, token)[:60], getattr(parse_error, 'pos', '?')), status=status)
+                       % (status, _excerpt(body)[:60], getattr(parse_error, 'pos', '?')), status=status)
         return parsed
+    note = _retry_note(response, timeout)
     if isinstance(parsed, dict) and 'message' in parsed:
         message, detail = parsed.get('message'), parsed.get('detail')
-        validations = parsed.get('validations') or []
+        # Coder sends a list of {field, detail}; anything else (a proxy's JSON) is left out.
+        validations = [item for item in parsed.get('validations') or [] if isinstance(item, dict)] \
+            if isinstance(parsed.get('validations'), list) else []
         text = ' '.join(str(part) for part in (message, detail) if part)
         for item in validations:
             text += ' [%s: %s]' % (item.get('field'), item.get('detail'))
-        if token:
-            text = text.replace(token, '<token>')
-        hint = ''
-        if status == 429:
-            hint = ' (rate limited; Retry-After %ss)' % response.headers.get('Retry-After', '?')
-        raise fail('HTTP %s: %s%s' % (status, text, hint), status=status, message=message, detail=detail,
+        raise fail('HTTP %s: %s%s' % (status, text, note), status=status, message=message, detail=detail,
                    validations=validations)
-    raise fail('HTTP %s (%s): %s' % (status, content_type or 'no content type', _excerpt(body, token) or 'empty body'),
+    raise fail('HTTP %s (%s): %s%s' % (status, content_type or 'no content type', _excerpt(body) or 'empty body', note),
                status=status)

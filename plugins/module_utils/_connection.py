@@ -52,6 +52,11 @@ _CLI_ENV = dict(
 
 _BOOL_TRUE = ('1', 'true', 'yes', 'on', 't', 'y')
 _BOOL_FALSE = ('0', 'false', 'no', 'off', 'f', 'n')
+# Sockets take no longer timeout (OverflowError); nobody waits a day for one answer anyway.
+MAX_TIMEOUT = 86400
+# RFC 9110: a header name is a token; a value is visible Latin-1 text with inner spaces and tabs.
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_UNSENDABLE_IN_HEADER = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
 
 
 class ConnectionOptionError(ValueError):
@@ -122,8 +127,9 @@ def _coerce(name, value):
             number = float(value)
         except (TypeError, ValueError):
             raise ConnectionOptionError('timeout must be a number of seconds, got %r' % (value,))
-        if not number > 0:
-            raise ConnectionOptionError('timeout must be greater than 0 seconds, got %r' % (value,))
+        if not 0 < number <= MAX_TIMEOUT:
+            raise ConnectionOptionError('timeout must be more than 0 and at most %d seconds, got %r'
+                                        % (MAX_TIMEOUT, value))
         return number
     if name == 'retries':
         try:
@@ -135,12 +141,33 @@ def _coerce(name, value):
         return number
     if name == 'headers':
         if isinstance(value, dict):
-            return dict((str(k), str(v)) for k, v in value.items())
-        return parse_header_list(value, 'headers')
+            headers = dict((str(k).strip(), str(v).strip()) for k, v in value.items())
+        else:
+            headers = parse_header_list(value, 'headers')
+        for key, val in headers.items():
+            _check_header(key, val)
+        return headers
+    if name == 'token':
+        token = str(value).strip()
+        # Never echo it: a token pasted with a line break is still a secret.
+        if re.search(r'[^\x21-\x7e]', token):
+            raise ConnectionOptionError('token contains spaces, line breaks or non-ASCII characters, which no Coder '
+                                        'token has; check where it is set')
+        return token or None
     if isinstance(value, str):
         value = value.strip()
         return value or None
     return value
+
+
+def _check_header(name, value):
+    """Refuse what requests would refuse later with the value in its message, or fail to encode."""
+    if not _HEADER_NAME.match(name):
+        raise ConnectionOptionError('headers: %r is not a valid HTTP header name' % name)
+    if _UNSENDABLE_IN_HEADER.search(value):
+        # Never echo the value: it may hold a secret.
+        raise ConnectionOptionError('headers: the value of %s has line breaks, control characters or characters '
+                                    'outside Latin-1, which HTTP cannot send' % name)
 
 
 def parse_header_list(value, where):
@@ -155,7 +182,7 @@ def parse_header_list(value, where):
         if not sep or not key.strip():
             # Never echo the entry: it may hold a secret.
             raise ConnectionOptionError('%s: every header must look like key=value' % where)
-        headers[key.strip()] = val
+        headers[key.strip()] = val.strip()
     return headers
 
 

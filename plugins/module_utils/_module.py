@@ -12,11 +12,18 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError, REQUESTS_IMPORT_ERROR
-from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, run_task
+from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, argument_error, run_task
+
+
+class _CoderModule(AnsibleModule):
+    """AnsibleModule whose failures never show Python class reprs (its argument checks embed them)."""
+
+    def fail_json(self, msg, **kwargs):
+        super(_CoderModule, self).fail_json(msg=argument_error(msg), **kwargs)
 
 
 def run_module(name):
-    module = AnsibleModule(argument_spec=TASKS[name].argument_spec, supports_check_mode=True)
+    module = _CoderModule(argument_spec=TASKS[name].argument_spec, supports_check_mode=True)
     if REQUESTS_IMPORT_ERROR is not None:
         module.fail_json(msg=missing_required_lib('requests'))
     try:

@@ -9,6 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, expand_subsets, gather_facts
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, resolve_connection
@@ -132,6 +134,14 @@ TASKS = {
         report_formats=dict(type='list', elements='str', default=list(REPORT_FORMATS), choices=list(REPORT_FORMATS)),
         facts=dict(type='dict'))),
 }
+
+
+def argument_error(text):
+    """An argument validation message of Ansible without the Python class reprs it embeds.
+
+    ``<class 'ansible...._AnsibleTaggedStr'> cannot be converted to a float`` says ``str``.
+    """
+    return re.sub(r"<class '(?:[\w.]+\.)?_?(?:AnsibleTagged)?(\w+)'>", lambda match: match.group(1).lower(), text)
 
 
 def connect(params, warn, environ=None):

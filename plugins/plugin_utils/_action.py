@@ -17,11 +17,12 @@ __metaclass__ = type
 import os
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
-from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, run_task
+from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, argument_error, run_task
 
 
 class CoderAction(ActionBase):
@@ -39,7 +40,7 @@ class CoderAction(ActionBase):
             return result
         validation = ArgumentSpecValidator(TASKS[name].argument_spec).validate(args)
         if validation.error_messages:
-            return dict(result, failed=True, msg='%s: %s' % (name, '; '.join(validation.error_messages)))
+            return dict(result, failed=True, msg=validation_failure(name, validation))
         warnings = []
         try:
             result.update(run_task(name, validation.validated_parameters, warnings.append,
@@ -72,3 +73,13 @@ class CoderAction(ActionBase):
             if isinstance(entry, dict):
                 environ.update((str(key), str(value)) for key, value in entry.items() if value is not None)
         return environ
+
+
+def validation_failure(name, validation):
+    """One line for every problem with the task's arguments, worded as the module itself would."""
+    problems = []
+    for error in validation.errors.errors:
+        text = argument_error(error.msg)
+        # The validator leaves out the words AnsibleModule puts before the names.
+        problems.append('unsupported parameters: %s' % text if isinstance(error, UnsupportedError) else text)
+    return '%s: %s' % (name, '; '.join(problems))

@@ -1,0 +1,248 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the coder.coderd collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The HTTP client (plugins/module_utils/_client.py) over real HTTP against the simulator's faults."""
+
+import socket
+import time
+
+import pytest
+import requests.certs
+
+from coder_sim import DEFAULT_TOKENS
+
+from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment
+from ansible_collections.coder.coderd.plugins.module_utils._client import (
+    CoderClient, CoderError, check_api_path, encode_path_segment,
+)
+from ansible_collections.coder.coderd.plugins.module_utils._connection import (
+    ConnectionOptionError, resolve_connection,
+)
+
+TOKEN = DEFAULT_TOKENS["owner"]
+SECRET_HEADER = "proxy-secret-0123456789"
+
+
+def client(url, warnings=None, **options):
+    given = dict(url=url, token=TOKEN, timeout=2, retries=0)
+    given.update(options)
+    return CoderClient(resolve_connection(given, environ={"CODER_CONFIG_DIR": "/nonexistent"}),
+                       warn=(warnings.append if warnings is not None else None))
+
+
+def failure(url, path="/buildinfo", method="GET", **options):
+    """The CoderError of one request, and how long it took."""
+    started = time.monotonic()
+    with pytest.raises(CoderError) as caught, client(url, **options) as coder:
+        coder.request(method, path, json_body={"csp-report": {}} if method == "POST" else None)
+    return caught.value, time.monotonic() - started
+
+
+def closed_port_url():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return "http://127.0.0.1:%d" % probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("fault, words", [
+    ({"kind": "reset_mid_body"}, "HTTP 200 answer broke off: connection closed by the server"),
+    ({"kind": "truncated_json"}, "HTTP 200 answer is not valid JSON (truncated?)"),
+    ({"kind": "wrong_content_type"}, "HTTP 200 answered text/plain; charset=utf-8 instead of JSON"),
+    ({"kind": "empty_body"}, "HTTP 200 with an empty body where JSON was expected"),
+    ({"kind": "huge_body", "size_mb": 17}, "HTTP 200 answer is larger than 16 MiB"),
+    ({"kind": "huge_body", "size_mb": 17, "chunked": True}, "HTTP 200 answer is larger than 16 MiB"),
+    ({"kind": "html_502"}, "HTTP 502 (text/html): 502 Bad Gateway"),
+    ({"kind": "status", "status": 500}, "HTTP 500: Internal Server Error"),
+])
+def test_a_broken_answer_is_one_line_naming_deployment_endpoint_and_cause(coder_sim, fault, words):
+    coder_sim.set_faults([fault])
+    error, seconds = failure(coder_sim.url)
+    assert str(error) == "%s GET /api/v2/buildinfo: %s" % (coder_sim.url, str(error).split(": ", 1)[1])
+    assert words in str(error)
+    assert "\n" not in str(error) and "<" not in str(error).replace("<hidden>", "")
+    assert seconds < 2
+
+
+def test_a_trickling_body_ends_at_the_timeout(coder_sim):
+    coder_sim.set_faults([{"kind": "slow_body", "interval_ms": 200}])
+    error, seconds = failure(coder_sim.url, timeout=0.5)
+    assert "HTTP 200 answer body still arriving after 0.5s (timeout)" in str(error)
+    assert 0.5 <= seconds < 1.5
+
+
+def test_no_answer_is_a_timeout_retried_on_a_get(coder_sim):
+    coder_sim.set_faults([{"kind": "latency", "ms": 3000}])
+    error, seconds = failure(coder_sim.url, timeout=0.5, retries=1)
+    assert str(error).endswith("GET /api/v2/buildinfo: no answer within 0.5s (timeout); gave up after 1 retry")
+    assert 1.0 <= seconds < 2.5
+
+
+def test_a_post_is_not_repeated_after_no_answer(coder_sim):
+    coder_sim.set_faults([{"kind": "latency", "ms": 3000}])
+    error, seconds = failure(coder_sim.url, "/csp/reports", "POST", timeout=0.5, retries=2)
+    assert str(error).endswith("POST /api/v2/csp/reports: no answer within 0.5s (timeout)")
+    assert seconds < 1.5
+
+
+@pytest.mark.parametrize("retries, ending", [(0, "cannot connect: connection refused"),
+                                             (1, "cannot connect: connection refused; gave up after 1 retry")])
+def test_a_refused_connection(retries, ending):
+    url = closed_port_url()
+    warnings = []
+    error, seconds = failure(url, retries=retries, warnings=warnings)
+    assert str(error) == "%s GET /api/v2/buildinfo: %s" % (url, ending)
+    assert warnings == ["%s GET /api/v2/buildinfo: cannot connect: connection refused, retrying" % url] * retries
+    assert seconds < 1
+
+
+def test_a_host_name_that_does_not_resolve():
+    error, seconds = failure("https://coder.invalid")
+    assert str(error) == "https://coder.invalid GET /api/v2/buildinfo: cannot connect: host name does not resolve"
+
+
+def test_a_burst_of_503_is_retried_with_a_warning(coder_sim):
+    coder_sim.set_faults([{"kind": "status", "status": 503, "count": 2}])
+    warnings = []
+    with client(coder_sim.url, warnings, retries=3) as coder:
+        assert coder.get("/buildinfo")["version"] == "v2.34.3+4653f32"
+    assert warnings == ["%s GET /api/v2/buildinfo: HTTP 503, retrying" % coder_sim.url] * 2
+    assert coder_sim.request_count("/api/v2/buildinfo") == 3
+
+
+def test_persistent_503_fails_after_the_configured_retries(coder_sim):
+    coder_sim.set_faults([{"kind": "status", "status": 503}])
+    error, seconds = failure(coder_sim.url, retries=2)
+    assert str(error).endswith("GET /api/v2/buildinfo: HTTP 503: Service Unavailable (gave up after 2 retries)")
+    assert error.status == 503
+    assert coder_sim.request_count("/api/v2/buildinfo") == 3
+    assert seconds < 2.5  # backoff: 0 s, then 1 s
+
+
+def test_a_post_is_not_repeated_after_a_5xx(coder_sim):
+    coder_sim.set_faults([{"kind": "status", "status": 503}])
+    error, seconds = failure(coder_sim.url, "/csp/reports", "POST", retries=3)
+    assert str(error).endswith("POST /api/v2/csp/reports: HTTP 503: Service Unavailable")
+    assert coder_sim.request_count("/api/v2/csp/reports") == 1
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/buildinfo"), ("POST", "/csp/reports")])
+def test_a_short_retry_after_is_waited_for_whatever_the_method(coder_sim, method, path):
+    coder_sim.set_faults([{"kind": "rate_limit", "seconds": 1, "count": 1}])
+    warnings = []
+    started = time.monotonic()
+    body = {"csp-report": {"document-uri": "https://coder.example.com/"}} if method == "POST" else None
+    with client(coder_sim.url, warnings, retries=1) as coder:
+        coder.request(method, path, json_body=body)
+    assert 1 <= time.monotonic() - started < 2.5
+    assert warnings == ["%s %s /api/v2%s: HTTP 429, retrying" % (coder_sim.url, method, path)]
+
+
+def test_a_retry_after_longer_than_the_timeout_fails_at_once(coder_sim):
+    # urllib3 >= 2.5 has its own retry_after_max (6 hours): it once replaced this bound silently.
+    coder_sim.set_faults([{"kind": "rate_limit", "seconds": 60}])
+    error, seconds = failure(coder_sim.url, retries=3, timeout=5)
+    assert "HTTP 429: You've been rate limited" in str(error)
+    assert str(error).endswith("(rate limited; Retry-After 60s; longer than the 5s timeout, so not waited for)")
+    assert coder_sim.request_count("/api/v2/buildinfo") == 1
+    assert seconds < 1
+
+
+def test_a_redirect_to_another_host_is_refused_before_the_token_goes_there(coder_sim):
+    coder_sim.set_faults([{"kind": "redirect_other_host"}])
+    error, seconds = failure(coder_sim.url, headers={"X-Proxy-Auth": SECRET_HEADER})
+    assert "HTTP 302 redirect to another host (http://127.0.0.2:" in str(error)
+    assert str(error).endswith("refusing to send the token there")
+    assert coder_sim.leaks == []
+
+
+def test_credentials_echoed_by_the_server_are_hidden(coder_sim):
+    echo = {"message": "token %s is not allowed" % TOKEN, "detail": "header %s is wrong" % SECRET_HEADER,
+            "validations": [{"field": "token", "detail": TOKEN}, "not a validation"]}
+    coder_sim.set_faults([{"kind": "status", "status": 401, "body": echo}])
+    error, seconds = failure(coder_sim.url, headers={"X-Proxy-Auth": SECRET_HEADER})
+    assert str(error).endswith("HTTP 401: token <hidden> is not allowed header <hidden> is wrong [token: <hidden>]")
+    assert (error.message, error.detail) == ("token <hidden> is not allowed", "header <hidden> is wrong")
+    assert error.validations == [{"field": "token", "detail": "<hidden>"}]
+    assert TOKEN not in repr(error.to_dict()) and SECRET_HEADER not in repr(error.to_dict())
+
+
+@pytest.mark.parametrize("body, cause", [
+    ("not an object", "unexpected /deployment/config response: expected a JSON object, got a string"),
+    ({"config": {}, "options": [{"name": "Access URL", "env": 1.5, "annotations": []}]},
+     "unexpected answer: a field has a type Coder does not send"),
+])
+def test_an_answer_of_another_shape_names_its_endpoint(coder_sim, body, cause):
+    coder_sim.set_faults([{"kind": "status", "status": 200, "body": body}])
+    with pytest.raises(CoderError) as caught, client(coder_sim.url) as coder:
+        Deployment(coder).config_model()
+    assert str(caught.value).startswith("%s GET /api/v2/deployment/config: %s" % (coder_sim.url, cause))
+
+
+@pytest.mark.parametrize("path", ["//evil.example/x", "http://x/", "/../x", "%2e%2e/x", "/%2E%2E/x", "/a/./b",
+                                  "\\\\evil\\x", "/api/v2/../x", "/x\r\nHost: evil"])
+def test_paths_that_would_leave_the_api_are_refused(path):
+    with pytest.raises(ValueError, match="is not allowed"):
+        check_api_path(path)
+
+
+@pytest.mark.parametrize("user, segment", [("../admin", "%2E%2E%2Fadmin"), ("a/b", "a%2Fb"),
+                                           ("%2e%2e", "%252e%252e"), ("?x=1", "%3Fx%3D1")])
+def test_a_path_segment_is_encoded_whole(user, segment):
+    assert encode_path_segment(user) == segment
+
+
+@pytest.fixture
+def tls_sim(coder_sim_factory, monkeypatch):
+    # A bundle that does not trust the simulator. requests lets these variables override a
+    # Session's verify setting, so ca_path and validate_certs only work when given per request.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())
+    monkeypatch.setenv("CURL_CA_BUNDLE", requests.certs.where())
+    return coder_sim_factory(tls=True)
+
+
+def test_tls_is_verified_by_default(tls_sim):
+    error, seconds = failure(tls_sim.url)
+    assert "GET /api/v2/buildinfo: TLS certificate verification failed (" in str(error)
+    assert str(error).endswith("set ca_path to the CA that signed the certificate, or validate_certs: false")
+
+
+def test_tls_works_with_ca_path_and_without_verification(tls_sim):
+    with client(tls_sim.url, ca_path=tls_sim.ca_path) as coder:
+        assert coder.get("/buildinfo")["version"] == "v2.34.3+4653f32"
+    warnings = []
+    with client(tls_sim.url, warnings, validate_certs=False) as coder:
+        assert coder.get("/buildinfo")["version"] == "v2.34.3+4653f32"
+    assert warnings == ["TLS certificate verification is disabled for %s (validate_certs=false)" % tls_sim.url]
+
+
+def test_tls_files_that_cannot_be_used(tls_sim, tmp_path):
+    error, seconds = failure(tls_sim.url, ca_path="/nonexistent/ca.pem")
+    assert "cannot use the TLS files: Could not find a suitable TLS CA certificate bundle" in str(error)
+    broken = tmp_path / "client.pem"
+    broken.write_text("-----BEGIN CERTIFICATE-----\nMIIBroken\n-----END CERTIFICATE-----\n")
+    error, seconds = failure(tls_sim.url, ca_path=tls_sim.ca_path, client_cert=str(broken), client_key=str(broken))
+    assert "cannot use client_cert / client_key" in str(error)
+    assert "MIIBroken" not in str(error)
+
+
+def test_https_to_a_plain_http_server(coder_sim):
+    error, seconds = failure(coder_sim.url.replace("http://", "https://"))
+    assert "TLS handshake failed" in str(error) and "does the server speak plain HTTP" in str(error)
+
+
+@pytest.mark.parametrize("options, words", [
+    (dict(token="abc\ndef"), "token contains spaces, line breaks or non-ASCII characters"),
+    (dict(token="t\u00f6ken-\u2603"), "token contains spaces, line breaks or non-ASCII characters"),
+    (dict(headers={"X-Proxy": "secret\r\nInjected: 1"}), "headers: the value of X-Proxy has line breaks"),
+    (dict(headers={"X-Proxy": "\u2603"}), "headers: the value of X-Proxy has line breaks"),
+    (dict(headers={"X Proxy": "v"}), "headers: 'X Proxy' is not a valid HTTP header name"),
+    (dict(timeout=1e12), "timeout must be more than 0 and at most 86400 seconds"),
+    (dict(timeout=float("inf")), "timeout must be more than 0 and at most 86400 seconds"),
+])
+def test_settings_http_cannot_carry_are_refused_without_echoing_them(options, words):
+    given = dict(url="http://127.0.0.1:1", token=TOKEN)
+    given.update(options)
+    with pytest.raises(ConnectionOptionError) as caught:
+        resolve_connection(given, environ={"CODER_CONFIG_DIR": "/nonexistent"})
+    assert words in str(caught.value)
+    assert "secret" not in str(caught.value) and "abc" not in str(caught.value)
