@@ -158,3 +158,8 @@ def run_playbook(tmp_path):
         return PlaybookResult(process.returncode, stdout, stderr, results)
 
     return run
+
+
+def pytest_configure(config):
+    # The reliability suite's summary line: xdist's controller loads no conftest of that package.
+    config.pluginmanager.import_plugin("reliability.summary")
