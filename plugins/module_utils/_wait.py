@@ -42,9 +42,6 @@ def wait_for_deployment(settings, wait_timeout, sleep, version=None):
             seen = _probe(settings, deadline)
         except CoderError as exc:
             problem = exc
-        except ValueError as exc:
-            # JSON that is not build information, e.g. from a proxy while the deployment restarts.
-            problem = CoderError(str(exc), deployment=settings.url, path='/buildinfo')
         else:
             if not version or version_satisfies(seen, version):
                 return dict(elapsed=round(time.monotonic() - started, 3), version=seen, attempts=attempts)
