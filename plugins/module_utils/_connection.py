@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, the import 
 CONNECTION_ARGSPEC = dict(
     url=dict(type='str'),
     token=dict(type='str', no_log=True),
-    headers=dict(type='dict'),
+    headers=dict(type='dict', no_log=True),
     validate_certs=dict(type='bool'),
     ca_path=dict(type='path'),
     client_cert=dict(type='path'),
