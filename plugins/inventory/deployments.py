@@ -154,9 +154,11 @@ groups:
 compose:
   coder_access_url: coder_config.access_url
 
+---
 # me.coder.yml: the deployment of `coder login` (or CODER_URL and CODER_SESSION_TOKEN), nothing else to say
 plugin: coder.coderd.deployments
 
+---
 # members.coder.yml: member tokens cannot read the config or the stats
 plugin: coder.coderd.deployments
 gather: [all, '!config', '!stats']
@@ -164,6 +166,7 @@ deployments:
   - url: https://coder.example.com
     token_env: CODER_TOKEN
 
+---
 # cached.coder.yml: read the fleet at most once an hour
 plugin: coder.coderd.deployments
 cache: true
