@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # What "make test" runs: setup, layout, then the test stages (all of them, or those named as
-# arguments: units integration sanity lint). Stops at the first failing stage and always ends
-# with a summary of every stage and its time.
+# arguments: units integration sanity lint docs compat). Stops at the first failing stage and
+# always ends with a summary of every stage and its time.
 set -uo pipefail
 # shellcheck source=scripts/_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
-ALL_STAGES=(units integration sanity lint)
+ALL_STAGES=(units integration sanity lint docs compat)
+COMPAT_VENV="$ROOT/.venv-compat"
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
 for stage in "${stages[@]}"; do
@@ -17,9 +18,10 @@ stage_setup() { "$ROOT/scripts/setup.sh"; }
 stage_layout() { "$VENV_PY" "$ROOT/scripts/layout.py"; }
 
 # Tests import the collection from the layout and the simulator from its source folder.
+# PYTEST_PY picks another venv's Python (the compat stage).
 run_pytest() {
   PYTHONPATH="$BUILD:$ROOT/tests/simulator" ANSIBLE_COLLECTIONS_PATH="$BUILD" \
-    "$VENV_PY" -m pytest -q -ra -p no:cacheprovider "$@"
+    "${PYTEST_PY:-$VENV_PY}" -m pytest -q -ra -p no:cacheprovider "$@"
   local rc=$?
   [ $rc -ne 5 ] || say "no tests were collected in $*; every stage must run tests"
   return $rc
@@ -40,6 +42,22 @@ stage_lint() {
   local options=()
   [ -t 1 ] || options+=(--nocolor)  # escape codes only garble CI logs
   (cd "$ROOT" && ANSIBLE_COLLECTIONS_PATH="$BUILD" ansible-lint "${options[@]}")
+}
+# The docs site's guides are generated from docs/*.md and committed (Galaxy and Automation Hub
+# read them from the tarball); building the HTML site stays in "make docs".
+stage_docs() {
+  "$VENV_PY" "$ROOT/tools/gen_docsite.py" --check || return
+  local collection="$BUILD/ansible_collections/coder/coderd"
+  (cd "$collection" && ANSIBLE_COLLECTIONS_PATH="$BUILD" antsibull-docs lint-collection-docs --plugin-docs .)
+}
+# The same unit and integration tests on the oldest supported line: Python 3.11, ansible-core 2.19.
+stage_compat() {
+  "$ROOT/scripts/compat.sh" "$COMPAT_VENV"
+  local rc=$?
+  [ $rc -ne 2 ] || return 0  # only one usable Python; compat.sh printed why
+  [ $rc -eq 0 ] || return $rc
+  "$COMPAT_VENV/bin/ansible" --version | head -n 1
+  PYTEST_PY="$COMPAT_VENV/bin/python" run_pytest -n auto --dist worksteal "$ROOT/tests/unit" "$ROOT/tests/integration"
 }
 
 # Microseconds; the separator in EPOCHREALTIME follows the locale.
