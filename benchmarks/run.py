@@ -273,7 +273,7 @@ class Bench:
                 marks = clock["starts"] + [clock["end"]]
                 durations[action].extend(later - earlier for earlier, later in zip(marks, marks[1:]))
                 if action.startswith("coder."):
-                    requests.append(request_summary(self.fleet.requests_by_path([url])))
+                    requests.append(request_summary(self.fleet.requests_by_path([url]))["total"])
                 print("  %-36s %d tasks %8.2fs" % (action, OVERHEAD_TASKS, timed.seconds), flush=True)
         medians = dict((action, statistics.median(values)) for action, values in durations.items())
         return {"tasks": OVERHEAD_TASKS, "rounds": rounds, "latency_ms": 0,
@@ -362,8 +362,8 @@ def repeated_fetches(samples, inventory, overhead):
                     found.append("%s N=%d: %s" % (job, size, ", ".join(sample["requests"]["repeated_endpoints"])))
     found.extend("inventory: " + ", ".join(run["requests"]["repeated_endpoints"])
                  for run in inventory["runs"] if run["requests"]["repeated_endpoints"])
-    found.extend("build_info: %d requests for %d tasks" % (run["total"], OVERHEAD_TASKS)
-                 for run in overhead["requests_per_run"] if run["total"] != OVERHEAD_TASKS)
+    found.extend("build_info: %d requests for %d tasks" % (total, OVERHEAD_TASKS)
+                 for total in overhead["requests_per_run"] if total != OVERHEAD_TASKS)
     return sorted(set(found))
 
 

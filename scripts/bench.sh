@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What "make bench" runs: setup, layout, then benchmarks/run.py, which takes the arguments
-# (--quick, --deployments N, --latency-ms L, --rounds R; "make bench BENCH_ARGS=--quick").
+# (--quick, --deployments N, --latency-ms L, --rounds R, --uri-rounds U; "make bench BENCH_ARGS=--quick").
 # See docs/benchmark.md.
 set -euo pipefail
 # shellcheck source=scripts/_common.sh
