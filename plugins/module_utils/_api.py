@@ -37,6 +37,7 @@ class Deployment:
         self.url = display_url(client.base_url)
         self._lock = threading.Lock()
         self._answers = {}
+        self._config_model = None
 
     def get(self, path):
         with self._lock:
@@ -69,7 +70,11 @@ class Deployment:
         return self._normalized('/buildinfo', _values.normalize_build_info, self.get('/buildinfo'))
 
     def config_model(self):
-        return self._normalized('/deployment/config', _values.DeploymentConfig, self.get('/deployment/config'))
+        # Normalizing every option is the costliest step of a task: facts and drift checks share one model.
+        if self._config_model is None:
+            self._config_model = self._normalized('/deployment/config', _values.DeploymentConfig,
+                                                  self.get('/deployment/config'))
+        return self._config_model
 
     def ssh(self):
         return self._normalized('/deployment/ssh', _values.normalize_ssh, self.get('/deployment/ssh'))
@@ -149,7 +154,8 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
     facts = {'url': deployment.url}
     if not subsets:
         return facts
-    with ThreadPoolExecutor(max_workers=len(subsets)) as pool:
+    # One worker more than subsets: the experiments prefetch must not delay another subset.
+    with ThreadPoolExecutor(max_workers=len(subsets) + 1) as pool:
         if 'experiments' in subsets:
             # Two requests behind one subset: start the second now instead of after the first.
             pool.submit(deployment.get, '/experiments/available')
