@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: deployments
 short_description: Inventory of Coder deployments, with their facts as host variables
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads an inventory file whose name ends in C(.coder.yml) or C(.coder.yaml) and that lists Coder
     deployments, and makes one host per deployment.

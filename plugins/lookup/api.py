@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: api
 author: coder.coderd contributors (@coder-coderd)
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: GET any path of a Coder deployment's API
 description:
   - The escape hatch for what the other lookups and modules do not cover, for example

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: build_info
 author: coder.coderd contributors (@coder-coderd)
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Read a Coder deployment's build information
 description:
   - Reads C(GET /api/v2/buildinfo), a public endpoint (no token needed), and returns it with the parsed version

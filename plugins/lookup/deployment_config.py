@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: deployment_config
 author: coder.coderd contributors (@coder-coderd)
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Read Coder deployment settings by any of their names
 description:
   - Reads C(GET /api/v2/deployment/config) (owners and auditors) once, however many settings are asked for, and

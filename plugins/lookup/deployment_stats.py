@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: deployment_stats
 author: coder.coderd contributors (@coder-coderd)
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Read a Coder deployment's workspace and session statistics
 description:
   - Reads C(GET /api/v2/deployment/stats) (owners and auditors), like M(coder.coderd.deployment_stats_info), with

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: experiments
 author: coder.coderd contributors (@coder-coderd)
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Read the experiments a Coder deployment has enabled
 description:
   - Reads C(GET /api/v2/experiments) and C(GET /api/v2/experiments/available) (any signed-in user), like

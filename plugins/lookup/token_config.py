@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: token_config
 author: coder.coderd contributors (@coder-coderd)
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Read the longest token lifetime a Coder user may request
 description:
   - Reads C(GET /api/v2/users/{user}/keys/tokens/tokenconfig) for each user named, like

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: update_check
 author: coder.coderd contributors (@coder-coderd)
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Whether a Coder deployment runs the newest release
 description:
   - Reads C(GET /api/v2/updatecheck), a public endpoint, like M(coder.coderd.update_check_info).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: api_root_info
 short_description: Check that a Coder deployment's API answers
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(GET /api/v2/), a public endpoint (no token needed) that answers with a fixed greeting.
   - A cheap reachability check of the API itself, through any proxy in between; to wait until a

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: build_info
 short_description: Read a Coder deployment's build information and parsed version
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(GET /api/v2/buildinfo), a public endpoint (no token needed).
   - Adds C(version_info), the parsed version, so playbooks can compare versions without string tricks.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: csp_report
 short_description: Send a Content Security Policy violation report to a Coder deployment
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - 'Sends C(POST /api/v2/csp/reports) with the body C({"csp-report": <report>}), as a browser does when the
     dashboard''s Content Security Policy blocks something. The server logs every field of the report.'

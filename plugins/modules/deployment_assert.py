@@ -12,7 +12,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: deployment_assert
 short_description: Check a Coder deployment against a desired state and report every drift
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Compares a Coder deployment with a desired-state document (settings in any key form, version
     constraint, experiments, SSH, update check, token lifetime limit, stats) and, optionally, a

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: deployment_config_info
 short_description: Read a Coder deployment's configuration, normalized, whole or by key
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(GET /api/v2/deployment/config) and returns the configuration normalized, free of the quirks
     of the wire format.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: deployment_info
 short_description: Gather facts about a Coder deployment from all its General endpoints at once
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads every General C(GET) endpoint of a Coder deployment concurrently, each once, and returns
     them normalized as C(ansible_facts.coder).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: deployment_ssh_info
 short_description: Read the SSH settings a Coder deployment gives its workspaces
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(GET /api/v2/deployment/ssh), the settings C(coder config-ssh) writes into users' SSH configuration.
   - Any valid token may read it, a member's too.

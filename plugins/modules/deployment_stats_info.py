@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: deployment_stats_info
 short_description: Read a Coder deployment's workspace and session statistics
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(GET /api/v2/deployment/stats), which the server recomputes periodically (every 30 seconds by
     default) over the last 15 minutes.

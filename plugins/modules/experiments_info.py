@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: experiments_info
 short_description: Read which experiments a Coder deployment has enabled
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(GET /api/v2/experiments) (the enabled experiments) and C(GET /api/v2/experiments/available)
     (those the server considers safe), both in the same task.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: token_config_info
 short_description: Read the longest lifetime a Coder deployment allows for a user's API tokens
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(GET /api/v2/users/{user}/keys/tokens/tokenconfig).
   - The limit depends on the roles of O(user), not of the caller; by default owners get 7 days

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: update_check_info
 short_description: Read whether a Coder deployment runs the newest release
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(GET /api/v2/updatecheck), a public endpoint (no token needed).
   - The server compares its version with the newest Coder release it last saw on GitHub (it checks at most daily).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: wait_for
 short_description: Wait until a Coder deployment answers, optionally with a given version
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Polls C(GET /api/v2/) and C(GET /api/v2/buildinfo), both public, until both answer, for example after
     starting or upgrading a deployment.
