@@ -60,7 +60,7 @@ EXAMPLES = r'''
 
 - name: Show the version and the access URL
   ansible.builtin.debug:
-    msg: "{{ coder.build.version }} at {{ coder.config.access_url }}"
+    msg: "{{ ansible_facts.coder.build.version }} at {{ ansible_facts.coder.config.access_url }}"
 
 - name: Gather what a member's token may read
   coder.coderd.deployment_info:
