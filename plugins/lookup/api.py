@@ -29,9 +29,8 @@ options:
 extends_documentation_fragment:
   - coder.coderd._connection
   - coder.coderd._connection.plugins
+  - coder.coderd._lookup
 notes:
-  - A lookup runs each time its template is evaluated, for example at every reference to a variable defined
-    with it in C(vars:). Bind the result once with M(ansible.builtin.set_fact).
   - Durations in raw answers are nanoseconds; the P(coder.coderd.duration#filter) filter turns them into seconds.
 seealso:
   - module: coder.coderd.deployment_info

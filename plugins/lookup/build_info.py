@@ -25,10 +25,7 @@ options:
 extends_documentation_fragment:
   - coder.coderd._connection
   - coder.coderd._connection.plugins
-notes:
-  - A lookup runs each time its template is evaluated, for example at every reference to a variable defined
-    with it in C(vars:). Bind the result once with M(ansible.builtin.set_fact), or gather facts with
-    M(coder.coderd.deployment_info).
+  - coder.coderd._lookup
 seealso:
   - module: coder.coderd.build_info
   - plugin: coder.coderd.version_satisfies
