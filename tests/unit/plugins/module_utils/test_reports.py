@@ -10,6 +10,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+import xmlschema
 
 from ansible_collections.coder.coderd.plugins.module_utils import _reports
 
@@ -46,7 +47,6 @@ def report():
 
 
 def test_junit_report_is_valid_for_the_junit_xsd(report):
-    xmlschema = pytest.importorskip('xmlschema')
     xmlschema.XMLSchema(str(XSD)).validate(_reports.render_junit(report))
 
 
