@@ -11,15 +11,10 @@ import os
 
 import yaml
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
 
-from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
 from ansible_collections.coder.coderd.plugins.module_utils._drift import assert_deployment
-from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, run_task
-from ansible_collections.coder.coderd.plugins.plugin_utils._action import CoderAction, validation_failure
+from ansible_collections.coder.coderd.plugins.plugin_utils._action import CoderAction
 
-_NAME = 'deployment_assert'
 _EXCLUSIVE = (('desired', 'desired_file'), ('waivers', 'waivers_file'))
 
 
@@ -34,34 +29,17 @@ class ActionModule(CoderAction):
     """Always on the controller: the desired state and waivers are controller files, and the check only reads."""
 
     _supports_async = False
+    _mutually_exclusive = _EXCLUSIVE
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        # ActionBase's own run, not CoderAction's: that one ships the module to remote hosts and
-        # always connects, while this check may have nothing to fetch (facts given).
-        result = ActionBase.run(self, tmp, task_vars)
-        args = self._with_connection_vars(dict(self._task.args), task_vars)
-        validation = ArgumentSpecValidator(TASKS[_NAME].argument_spec, mutually_exclusive=_EXCLUSIVE).validate(args)
-        if validation.error_messages:
-            return dict(result, failed=True, msg=validation_failure(_NAME, validation))
-        params = validation.validated_parameters
-        warnings = []
-        try:
-            self._read_files(params)
-            if params['facts'] is not None:
-                result.update(assert_deployment(params))
-            else:
-                result.update(run_task(_NAME, params, warnings.append, check_mode=bool(self._task.check_mode),
-                                       environ=self._task_environment()))
-        except (CoderError, ValueError) as exc:
-            result.update(failed=True, msg=str(exc))
-            if isinstance(exc, CoderError):
-                result['error'] = exc.to_dict()
-        warnings = result.pop('warnings', []) + warnings
-        if warnings:
-            result['warnings'] = warnings
-        result.setdefault('changed', False)
-        return result
+    def _runs_on_controller(self):
+        return True
+
+    def _run_on_controller(self, name, params, warn):
+        self._read_files(params)
+        if params['facts'] is not None:
+            # Facts gathered earlier: nothing to fetch, so no connection at all.
+            return assert_deployment(params)
+        return super(ActionModule, self)._run_on_controller(name, params, warn)
 
     def _read_files(self, params):
         """Replace desired_file / waivers_file by their parsed content, remembering where it came from."""

@@ -28,6 +28,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, 
 class CoderAction(ActionBase):
     _supports_check_mode = True
     _supports_async = True
+    _mutually_exclusive = ()
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -38,20 +39,25 @@ class CoderAction(ActionBase):
             result.update(self._execute_module(module_name='coder.coderd.' + name, module_args=args,
                                                task_vars=task_vars, wrap_async=self._task.async_val))
             return result
-        validation = ArgumentSpecValidator(TASKS[name].argument_spec).validate(args)
+        validation = ArgumentSpecValidator(TASKS[name].argument_spec,
+                                           mutually_exclusive=self._mutually_exclusive).validate(args)
         if validation.error_messages:
             return dict(result, failed=True, msg=validation_failure(name, validation))
         warnings = []
         try:
-            result.update(run_task(name, validation.validated_parameters, warnings.append,
-                                   check_mode=bool(self._task.check_mode), environ=self._task_environment()))
+            result.update(self._run_on_controller(name, validation.validated_parameters, warnings.append))
         except (CoderError, ValueError) as exc:
             result.update(failed=True, msg=str(exc))
             if isinstance(exc, CoderError):
                 result['error'] = exc.to_dict()
         if warnings:
             result['warnings'] = result.get('warnings', []) + warnings
+        result.setdefault('changed', False)
         return result
+
+    def _run_on_controller(self, name, params, warn):
+        """The module's work, in-process; subclasses with controller-side inputs extend it."""
+        return run_task(name, params, warn, check_mode=bool(self._task.check_mode), environ=self._task_environment())
 
     def _runs_on_controller(self):
         # async tasks need the real module: the async wrapper runs modules, not in-process code.
