@@ -13,7 +13,7 @@ REQUIREMENTS="$ROOT/tests/requirements-dev.txt"
 STAMP="$COMPAT_VENV/.coderd-setup"
 # Only what the unit and integration tests need, at the versions pinned for the main venv
 # (ansible-core by its Python-version marker).
-PACKAGES=(ansible-core cryptography jsonschema pytest pytest-xdist pyyaml requests)
+PACKAGES=(ansible-core cryptography jsonschema pytest pytest-xdist pyyaml requests xmlschema)
 
 version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true; }
 
