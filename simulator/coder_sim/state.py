@@ -250,4 +250,3 @@ def _token(token, where, key):
         # Deliberately no token text in the message.
         raise StateError("%s: %s.token: must be <10 chars>-<22 chars>" % (where, key))
     return token
-

@@ -14,6 +14,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.coder.coderd.plugins.filter.option import FilterModule, option
 from ansible_collections.coder.coderd.plugins.module_utils._values import DeploymentConfig
 
+
 @pytest.fixture(scope='module')
 def options():
     """The ``coder.options`` facts of the example deployment."""
