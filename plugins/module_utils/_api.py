@@ -80,8 +80,10 @@ class Deployment:
         return self._normalized('/deployment/ssh', _values.normalize_ssh, self.get('/deployment/ssh'))
 
     def experiments(self):
-        return self._normalized('/experiments', _values.normalize_experiments, self.get('/experiments'),
-                                self.get('/experiments/available'))
+        enabled = self.get('/experiments')
+        available = self._normalized('/experiments/available', _values.available_experiments,
+                                     self.get('/experiments/available'))
+        return self._normalized('/experiments', _values.normalize_experiments, enabled, available)
 
     def update_check(self):
         return self._normalized('/updatecheck', _values.normalize_update_check, self.get('/updatecheck'))

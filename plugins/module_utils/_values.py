@@ -85,41 +85,55 @@ def _snake_keys(value):
     return value
 
 
-def _documented_fields(raw, what, empty_values):
-    """Every wire field (snake_case) plus each documented field the server left out, as its typed empty value.
+# How a documented field of an answer may appear. An answer that lacks a field every supported Coder
+# release sends is not that endpoint's answer (an error page, a proxy's JSON): filling it with empty
+# values would invent data the server never sent.
+_SENT = 'sent'                  # always there, never null
+_SENT_OR_NULL = 'sent or null'  # always there; a Go map or slice, null when empty
+_OPTIONAL = 'optional'          # newer releases only, or omitted when empty: absent or null means empty
+_EXPECTED = {str: 'a string', bool: 'a boolean', dict: 'an object', list: 'an array'}
 
-    The facts layout stays the same whatever the server omitted (Go's omitempty) or sent as null, so
-    templates never need `is defined` guards; the empty value is what the Go zero value means.
+
+def _documented_fields(raw, what, fields):
+    """Every wire field (snake_case), each documented one checked and, when empty, its typed empty value.
+
+    ``fields``: (name, JSON type, presence). The facts layout stays the same whatever a server
+    omitted (Go's omitempty, an older release) or sent as null, so templates never need
+    `is defined` guards; the empty value is what the Go zero value means.
     """
-    body = _require_object(raw, what)
-    result = dict((name, copy.copy(empty)) for name, empty in empty_values)
-    for key, value in body.items():
-        name = snake_case(key)
-        if value is not None or name not in result:
-            result[name] = value
-    return result
+    body = dict((snake_case(key), value) for key, value in _require_object(raw, what).items())
+    missing = ['"{0}"'.format(name) for name, _kind, presence in fields if presence != _OPTIONAL and name not in body]
+    if missing:
+        raise ValueError('unexpected {0} response: {1} {2} missing'.format(
+            what, ', '.join(missing), 'is' if len(missing) == 1 else 'are'))
+    for name, kind, presence in fields:
+        value = body.get(name)
+        if value is None and presence != _SENT:
+            body[name] = kind()
+        elif not isinstance(value, kind):
+            raise ValueError('unexpected {0} response: "{1}" is {2}, expected {3}'.format(
+                what, name, _json_type(value), _EXPECTED[kind]))
+    return body
 
 
 _BUILD_INFO_FIELDS = (
-    ('external_url', ''),
-    ('version', ''),
-    ('dashboard_url', ''),
-    ('telemetry', False),
-    ('workspace_proxy', False),
-    ('agent_api_version', ''),
-    ('provisioner_api_version', ''),
-    ('upgrade_message', ''),
-    ('deployment_id', ''),
+    ('external_url', str, _SENT),
+    ('version', str, _SENT),
+    ('dashboard_url', str, _SENT),
+    ('telemetry', bool, _OPTIONAL),                 # since v2.13
+    ('workspace_proxy', bool, _SENT),
+    ('agent_api_version', str, _OPTIONAL),          # since v2.5
+    ('provisioner_api_version', str, _OPTIONAL),    # since v2.15
+    ('upgrade_message', str, _OPTIONAL),            # since v2.8
+    ('deployment_id', str, _OPTIONAL),              # since v2.11
     # omitempty: a server whose web-push setup failed sends no key, which means "no key".
-    ('webpush_public_key', ''),
+    ('webpush_public_key', str, _OPTIONAL),
 )
 
 
 def normalize_build_info(raw):
     """/buildinfo: every wire field plus `version_info` (major, minor, patch, prerelease, build)."""
     build = _documented_fields(raw, '/buildinfo', _BUILD_INFO_FIELDS)
-    if not build['version']:
-        raise ValueError('unexpected /buildinfo response: it has no "version"')
     try:
         build['version_info'] = parse_version(build['version'])
     except ValueError as error:
@@ -129,33 +143,41 @@ def normalize_build_info(raw):
 
 def normalize_ssh(raw):
     """/deployment/ssh; the keys of `ssh_config_options` are SSH option names and stay as sent."""
-    ssh = _documented_fields(
-        raw, '/deployment/ssh', (('hostname_prefix', ''), ('hostname_suffix', ''), ('ssh_config_options', {})))
-    if not isinstance(ssh['ssh_config_options'], dict):
-        raise ValueError('unexpected /deployment/ssh response: "ssh_config_options" is {0}, expected an object'.format(
-            _json_type(ssh['ssh_config_options'])))
-    return ssh
+    return _documented_fields(raw, '/deployment/ssh', (
+        ('hostname_prefix', str, _SENT),
+        ('hostname_suffix', str, _OPTIONAL),        # since v2.22
+        ('ssh_config_options', dict, _SENT_OR_NULL),
+    ))
 
 
 def normalize_update_check(raw):
     """/updatecheck: {current, version, url}."""
-    return _documented_fields(raw, '/updatecheck', (('current', False), ('version', ''), ('url', '')))
+    return _documented_fields(raw, '/updatecheck', (
+        ('current', bool, _SENT), ('version', str, _SENT), ('url', str, _SENT)))
 
 
 def normalize_api_root(raw):
     """GET /api/v2/: {message}."""
-    return _documented_fields(raw, '/api/v2/', (('message', ''),))
+    return _documented_fields(raw, '/api/v2/', (('message', str, _SENT),))
 
 
 def normalize_stats(raw):
     """/deployment/stats with lower-case keys (the wire says P50/P95); timestamps stay RFC 3339 strings."""
-    return _snake_keys(_require_object(raw, '/deployment/stats'))
+    return _snake_keys(_documented_fields(raw, '/deployment/stats', (
+        ('aggregated_from', str, _SENT),
+        ('collected_at', str, _SENT),
+        ('next_update_at', str, _SENT),
+        ('workspaces', dict, _SENT),
+        ('session_count', dict, _SENT),
+    )))
 
 
 def normalize_token_config(raw, user='me'):
     """tokenconfig: the lifetime as seconds, as a Go duration string and as the wire's nanoseconds."""
     body = _require_object(raw, '/users/{user}/keys/tokens/tokenconfig')
-    lifetime = body.get('max_token_lifetime')
+    if 'max_token_lifetime' not in body:
+        raise ValueError('unexpected tokenconfig response: "max_token_lifetime" is missing')
+    lifetime = body['max_token_lifetime']
     if isinstance(lifetime, str):
         nanoseconds = parse_go_duration_ns(lifetime)
     elif isinstance(lifetime, int) and not isinstance(lifetime, bool):
@@ -173,24 +195,30 @@ def normalize_token_config(raw, user='me'):
 
 
 def _string_list(value, what):
-    if value is None:
-        return []
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError('unexpected {0} response: expected an array of strings, got {1}'.format(what, _json_type(value)))
     return list(value)
 
 
-def normalize_experiments(enabled_raw, available_raw=None):
+def available_experiments(raw):
+    """/experiments/available: the `safe` list of the {"safe": [...]} object coderd sends.
+
+    The bare array that the swagger and older docs show is accepted too.
+    """
+    if isinstance(raw, dict):
+        raw = _documented_fields(raw, '/experiments/available', (('safe', list, _SENT),))['safe']
+    return _string_list(raw, '/experiments/available')
+
+
+def normalize_experiments(enabled_raw, available_raw):
     """/experiments and /experiments/available as {enabled, available, unknown}.
 
-    `available` is the `safe` list of the {"safe": [...]} object coderd sends; the bare array that
-    the swagger and older docs show is accepted too. `unknown` lists enabled names that are neither
-    known to Coder nor available (coderd enables them anyway, usually a typo).
+    `available_raw` is the answer of /experiments/available or its list (available_experiments()).
+    `unknown` lists enabled names that are neither known to Coder nor available (coderd enables
+    them anyway, usually a typo).
     """
     enabled = _string_list(enabled_raw, '/experiments')
-    if isinstance(available_raw, dict):
-        available_raw = available_raw.get('safe')
-    available = _string_list(available_raw, '/experiments/available')
+    available = available_experiments(available_raw)
     recognised = set(KNOWN_EXPERIMENTS).union(available)
     unknown = []
     for name in enabled:
@@ -268,9 +296,8 @@ def _normalize_config_value(serpent_type, value, where):
 
 def _infer_serpent_type(option):
     """The type of an option the shipped catalog does not know (a newer server), from what it carries."""
-    annotations = option.get('annotations') or {}
     value = option.get('value')
-    if annotations.get('format_duration') == 'true':
+    if _annotations(option).get('format_duration') == 'true':
         return 'duration'
     if isinstance(value, bool):
         return 'bool'
@@ -307,7 +334,7 @@ def _group_yaml_path(option):
     keys = [option['yaml']]
     group = option.get('group')
     while isinstance(group, dict):
-        if group.get('yaml'):
+        if group.get('yaml') and isinstance(group['yaml'], str):
             keys.append(group['yaml'])
         group = group.get('parent')
     return '.'.join(reversed(keys))
@@ -353,9 +380,14 @@ def _canonical_path(wire_path):
     return '.'.join(snake_case(part) for part in wire_path.split('.'))
 
 
+def _annotations(option):
+    annotations = option.get('annotations')
+    return annotations if isinstance(annotations, dict) else {}
+
+
 def _is_secret_option(option, catalog):
-    annotations = option.get('annotations') or {}
-    return annotations.get('secret') == 'true' or option.get('flag') in catalog.secret_flags
+    flag = option.get('flag')
+    return _annotations(option).get('secret') == 'true' or (isinstance(flag, str) and flag in catalog.secret_flags)
 
 
 def mask_deployment_config(raw):
@@ -575,6 +607,38 @@ def _value_kind(value):
     return 'string'
 
 
+def _config_body(raw):
+    """The `config` object and `options` list of a /deployment/config answer, which every Coder release sends.
+
+    Without them the answer is not a deployment config, and filling in the settings it lacks would
+    report zero values the server never sent.
+    """
+    body = _documented_fields(raw, '/deployment/config', (('config', dict, _SENT), ('options', list, _SENT)))
+    if not body['options']:
+        raise ValueError('unexpected /deployment/config response: "options" is empty; a Coder server lists '
+                         'every deployment option')
+    for number, option in enumerate(body['options'], 1):
+        problem = _option_record_problem(option, _SERVER_OPTION_TEXT)
+        if problem:
+            raise ValueError('unexpected /deployment/config response: "options" item {0} {1}'.format(number, problem))
+    return body['config'], body['options']
+
+
+# The fields of an option record that the value model reads as text.
+_SERVER_OPTION_TEXT = ('name', 'description', 'flag', 'env', 'yaml', 'default', 'value_source')
+
+
+def _option_record_problem(option, text_fields):
+    """What makes ``option`` no option record (an object whose ``text_fields`` are strings when set), or ''."""
+    if not isinstance(option, dict):
+        return 'is {0}, expected an object'.format(_json_type(option))
+    for field in text_fields:
+        value = option.get(field)
+        if value is not None and not isinstance(value, str):
+            return '"{0}" is {1}, expected a string'.format(field, _json_type(value))
+    return ''
+
+
 class DeploymentConfig:
     """The body of GET /api/v2/deployment/config ({"config": ..., "options": [...]}), normalized.
 
@@ -587,28 +651,42 @@ class DeploymentConfig:
     """
 
     def __init__(self, raw):
-        body = _require_object(raw, '/deployment/config')
-        config = body.get('config') if body.get('config') is not None else {}
-        options = body.get('options') if body.get('options') is not None else []
-        if not isinstance(config, dict):
-            raise ValueError('unexpected /deployment/config response: "config" is {0}, expected an object'.format(
-                _json_type(config)))
-        if not isinstance(options, list) or not all(isinstance(option, dict) for option in options):
-            raise ValueError('unexpected /deployment/config response: "options" is not an array of objects')
+        config, options = _config_body(raw)
         catalog = _Catalog.get()
-        self._catalog = catalog
-        self._server_entries = [_OptionEntry.from_server(option, catalog) for option in options]
-        # A server that lists no options (e.g. a trimmed mock) still resolves through the catalog.
-        self._entries = self._server_entries or [_OptionEntry.from_catalog(known, catalog) for known in catalog.options]
-        self._entries_at = {}
-        for entry in self._entries:
-            if entry.json_path:
-                self._entries_at.setdefault(entry.json_path, []).append(entry)
+        entries = [_OptionEntry.from_server(option, catalog) for option in options]
+        self._setup(catalog, entries, 'the deployment config has')
         self._wire_paths = {}
         self.config = self._normalize_tree(config, '', '')
         self._fill_omitted_top_level()
-        self.options = [entry.public() for entry in self._server_entries]
+        self.options = [entry.public() for entry in entries]
         self._index = self._build_index()
+
+    @classmethod
+    def from_facts(cls, config):
+        """Settings of gathered `config` facts (already normalized, read as they are), found by any key form.
+
+        The shipped option catalog maps the keys; a setting the facts lack is an error, never a zero value.
+        """
+        if not isinstance(config, dict):
+            raise ValueError('the config facts are {0}, expected a mapping'.format(_json_type(config)))
+        catalog = _Catalog.get()
+        model = cls.__new__(cls)
+        model._setup(catalog, [_OptionEntry.from_catalog(known, catalog) for known in catalog.options],
+                     'the gathered config facts have')
+        model._wire_paths = {}
+        model.config = config
+        model.options = []
+        model._index = model._build_index()
+        return model
+
+    def _setup(self, catalog, entries, lacks):
+        self._catalog = catalog
+        self._entries = entries
+        self._lacks = lacks
+        self._entries_at = {}
+        for entry in entries:
+            if entry.json_path:
+                self._entries_at.setdefault(entry.json_path, []).append(entry)
 
     def _type_at(self, path):
         entries = self._entries_at.get(path)
@@ -675,35 +753,31 @@ class DeploymentConfig:
             if isinstance(value, dict) and self._type_at(path) == (None, False):
                 yield from self._config_paths(value, path + '.')
 
-    def _config_value(self, path):
+    def _config_value(self, path, key):
         node = self.config
         for part in path.split('.'):
             if not isinstance(node, dict) or part not in node:
-                return None, False
+                raise ValueError('{0} no {1!r} (the setting {2!r})'.format(self._lacks, path, key))
             node = node[part]
-        return node, True
+        return node
 
     def resolve(self, key):
         """The Setting that `key` names, in any key form; UnknownKeyError (a ValueError) when none does."""
         target = self._index.lookup(key)
         if not isinstance(target, _OptionEntry):
-            value, _found = self._config_value(target)
+            value = self._config_value(target, key)
             return Setting(key=key, resolved_as=target, name='', env='', flag='', yaml_path='',
                            type=_value_kind(value), value=value, value_source='', secret=False,
                            set=not _is_zero(value))
-        if target.secret:
-            # `config` holds the merged state of all options sharing the secret's Go field.
-            value, found = self._config_value(target.json_path) if target.json_path else (target.value, True)
-            if not found:
-                value = self._secret_state(target.json_path, None)
-            is_set = value['set']
-        elif target.has_value:
+        if target.has_value and not (target.secret and target.json_path):
             value, is_set = target.value, target.set
         else:
-            value, found = self._config_value(target.json_path)
-            if not found:
-                value = _zero_value(target.serpent_type)
-            is_set = target.set or not _is_zero(value)
+            # For a secret, `config` holds the merged state of all options sharing its Go field.
+            value = self._config_value(target.json_path, key)
+            if target.secret:
+                is_set = bool(value.get('set')) if isinstance(value, dict) else not _is_empty(value)
+            else:
+                is_set = target.set or not _is_zero(value)
         return Setting(
             key=key, resolved_as=target.json_path or target.flag, name=target.name, env=target.env,
             flag=target.flag, yaml_path=target.yaml_path, type=_public_type(target.serpent_type, target.secret),

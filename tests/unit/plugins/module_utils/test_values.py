@@ -98,12 +98,23 @@ def test_build_info_dev_build_is_a_prerelease():
 
 @pytest.mark.parametrize('raw, message', [
     ([], 'expected a JSON object, got an array'),
-    ({'external_url': 'x'}, 'no "version"'),
-    ({'version': 'nightly'}, "'nightly'"),
+    ({'external_url': 'x'}, '"version", "dashboard_url", "workspace_proxy" are missing'),
+    (dict(load('buildinfo.json'), version='nightly'), "'nightly'"),
+    (dict(load('buildinfo.json'), version=None), '"version" is null, expected a string'),
+    (dict(load('buildinfo.json'), telemetry='yes'), '"telemetry" is a string, expected a boolean'),
 ])
 def test_build_info_rejects(raw, message):
     with pytest.raises(ValueError, match=message):
         normalize_build_info(raw)
+
+
+def test_build_info_of_an_older_release():
+    """v2.10 sends neither telemetry, provisioner_api_version nor deployment_id."""
+    raw = load('buildinfo.json')
+    for key in ('telemetry', 'provisioner_api_version', 'deployment_id', 'webpush_public_key'):
+        del raw[key]
+    build = normalize_build_info(raw)
+    assert (build['telemetry'], build['provisioner_api_version'], build['deployment_id']) == (False, '', '')
 
 
 def test_ssh():
@@ -112,15 +123,48 @@ def test_ssh():
 
 
 def test_ssh_keeps_option_names_and_fills_gaps():
+    # Before v2.22 there is no hostname_suffix.
     ssh = normalize_ssh({'hostname_prefix': 'coder.', 'ssh_config_options': {'ForwardAgent': 'yes'}})
     assert ssh == {'hostname_prefix': 'coder.', 'hostname_suffix': '', 'ssh_config_options': {'ForwardAgent': 'yes'}}
-    assert normalize_ssh({'ssh_config_options': None})['ssh_config_options'] == {}
+    assert normalize_ssh({'hostname_prefix': 'coder.', 'ssh_config_options': None})['ssh_config_options'] == {}
 
 
 def test_ssh_empty_values_are_not_shared_between_calls():
-    first = normalize_ssh({})
+    older = {'hostname_prefix': 'coder.', 'ssh_config_options': None}
+    first = normalize_ssh(older)
     first['ssh_config_options']['Injected'] = 'x'
-    assert normalize_ssh({})['ssh_config_options'] == {}
+    assert normalize_ssh(older)['ssh_config_options'] == {}
+
+
+# Answers that are not the endpoint's: an error envelope, an empty object, nulls.
+NOT_THE_ANSWER = [{}, {'message': 'Route not found.'}, {'message': 'x', 'detail': 'y'}]
+
+
+@pytest.mark.parametrize('normalize, raw, missing', [
+    (normalize_build_info, {'message': 'Route not found.', 'version': 'v2.34.3'},
+     '"external_url", "dashboard_url", "workspace_proxy" are missing'),
+    (normalize_ssh, {}, '"hostname_prefix", "ssh_config_options" are missing'),
+    (normalize_ssh, {'hostname_prefix': None, 'ssh_config_options': {}}, '"hostname_prefix" is null'),
+    (normalize_update_check, {'message': 'x'}, '"current", "version", "url" are missing'),
+    (normalize_update_check, {'current': 'yes', 'version': '', 'url': ''}, '"current" is a string, expected a boolean'),
+    (normalize_api_root, {}, '"message" is missing'),
+    (normalize_api_root, {'message': None}, '"message" is null'),
+    (normalize_stats, {'message': 'x'}, '"aggregated_from", "collected_at", "next_update_at", "workspaces", '
+                                        '"session_count" are missing'),
+    (normalize_stats, dict(load('deployment-stats.json'), workspaces=None), '"workspaces" is null'),
+    (normalize_token_config, {'message': 'x'}, '"max_token_lifetime" is missing'),
+])
+def test_an_answer_without_the_endpoints_fields_is_refused(normalize, raw, missing):
+    with pytest.raises(ValueError, match='^unexpected .* response: ' + missing):
+        normalize(raw)
+
+
+@pytest.mark.parametrize('raw', NOT_THE_ANSWER + [[], 'ok', None])
+def test_no_small_endpoint_reads_an_answer_of_another_endpoint(raw):
+    for normalize in (normalize_build_info, normalize_ssh, normalize_update_check, normalize_stats,
+                      normalize_token_config):
+        with pytest.raises(ValueError, match='^unexpected '):
+            normalize(raw)
 
 
 def test_update_check():
@@ -186,13 +230,21 @@ def test_experiments_unknown_names():
 
 def test_experiments_array_shaped_available_from_older_docs():
     assert normalize_experiments(['x'], ['x']) == normalize_experiments(['x'], {'safe': ['x']})
-    assert normalize_experiments(['x'])['unknown'] == ['x']
-    assert normalize_experiments(list(KNOWN_EXPERIMENTS))['unknown'] == []
+    assert normalize_experiments(['x'], {'safe': []})['unknown'] == ['x']
+    assert normalize_experiments(list(KNOWN_EXPERIMENTS), {'safe': []})['unknown'] == []
 
 
-def test_experiments_rejects_non_arrays():
-    with pytest.raises(ValueError, match='/experiments'):
-        normalize_experiments({'enabled': []})
+@pytest.mark.parametrize('enabled, available, message', [
+    ({'enabled': []}, {'safe': []}, r'^unexpected /experiments response: expected an array of strings, got an object'),
+    (None, {'safe': []}, r'^unexpected /experiments response: expected an array of strings, got null'),
+    ([], {}, r'^unexpected /experiments/available response: "safe" is missing'),
+    ([], {'message': 'Route not found.'}, r'^unexpected /experiments/available response: "safe" is missing'),
+    ([], {'safe': None}, r'^unexpected /experiments/available response: "safe" is null, expected an array'),
+    ([], None, r'^unexpected /experiments/available response: expected an array of strings, got null'),
+])
+def test_experiments_rejects_answers_of_another_shape(enabled, available, message):
+    with pytest.raises(ValueError, match=message):
+        normalize_experiments(enabled, available)
 
 
 @pytest.mark.parametrize('key, snake', [
@@ -565,15 +617,24 @@ def test_legacy_object_forms_normalize_the_same(config_body, deployment):
     assert old.resolve('CODER_PROMETHEUS_ADDRESS').value == '0.0.0.0:2112'
 
 
-def test_body_without_options_resolves_through_the_catalog():
-    deployment = DeploymentConfig({'config': {'enable_terraform_debug_mode': True}, 'options': []})
-    assert deployment.options == []
-    assert deployment.config['enable_terraform_debug_mode'] is True
-    assert deployment.config['verbose'] is False
-    assert deployment.config['pg_connection_url'] == {'set': False}
-    setting = deployment.resolve('CODER_ENABLE_TERRAFORM_DEBUG_MODE')
-    assert (setting.value, setting.value_source, setting.set) == (True, '', True)
-    assert deployment.resolve('CODER_MAX_TOKEN_LIFETIME').value == 0
+def test_facts_resolve_through_the_catalog(deployment):
+    facts = DeploymentConfig.from_facts(json.loads(json.dumps(deployment.config)))
+    assert facts.options == []
+    for key in MAX_TOKEN_LIFETIME_FORMS:
+        assert facts.resolve(key) == deployment.resolve(key)._replace(value_source='', set=True), key
+    assert facts.resolve('CODER_PG_CONNECTION_URL').value == {'set': True}
+    assert facts.resolve('config_ssh.DeploymentName').value == 'coder.'
+    assert facts.resolve('telemetry.trace').value is False
+
+
+def test_facts_never_invent_a_value():
+    facts = DeploymentConfig.from_facts({'access_url': 'https://coder.example.com'})
+    assert facts.resolve('CODER_ACCESS_URL').value == 'https://coder.example.com'
+    for key in ('dangerous.allow_all_cors', 'CODER_TELEMETRY_ENABLE', 'CODER_PG_CONNECTION_URL'):
+        with pytest.raises(ValueError, match=r"^the gathered config facts have no '[a-z_.]+' \(the setting '%s'\)" % key):
+            facts.resolve(key)
+    with pytest.raises(ValueError, match='config facts are a string'):
+        DeploymentConfig.from_facts('access_url')
 
 
 def test_newer_server_option_unknown_to_the_catalog(config_body):
@@ -598,13 +659,30 @@ def test_older_server_without_an_option_still_resolves_its_json_path(config_body
 
 @pytest.mark.parametrize('raw, message', [
     ([], 'expected a JSON object'),
-    ({'config': []}, '"config" is an array'),
-    ({'options': 'x'}, '"options" is not an array'),
-    ({'options': [1]}, '"options" is not an array'),
+    ({}, '"config", "options" are missing'),
+    ({'message': 'Route not found.'}, '"config", "options" are missing'),
+    ({'config': None, 'options': None}, '"config" is null, expected an object'),
+    ({'config': {}, 'options': None}, '"options" is null, expected an array'),
+    ({'config': []}, '"options" is missing'),
+    ({'config': [], 'options': []}, '"config" is an array, expected an object'),
+    ({'config': {}, 'options': 'x'}, '"options" is a string, expected an array'),
+    ({'config': {}, 'options': []}, '"options" is empty'),
+    ({'config': {}, 'options': [1]}, '"options" item 1 is a number, expected an object'),
+    ({'config': {}, 'options': [{'name': 'Access URL', 'env': 1.5}]}, '"options" item 1 "env" is a number'),
+    ({'config': {}, 'options': [{'flag': ['x']}]}, '"options" item 1 "flag" is an array'),
 ])
 def test_deployment_config_rejects_bad_bodies(raw, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match='^unexpected /deployment/config response: ' + message):
         DeploymentConfig(raw)
+
+
+def test_a_config_without_some_options_is_a_real_answer(config_body):
+    """Go omits top-level zero values from `config`; the options list still gives every value."""
+    body = copy.deepcopy(config_body)
+    body['config'] = {}
+    deployment = DeploymentConfig(body)
+    assert deployment.resolve('CODER_ACCESS_URL').value == 'https://coder.example.com'
+    assert deployment.resolve('dangerous.allow_all_cors').value is False
 
 
 def test_deployment_config_names_the_value_it_cannot_read(config_body):

@@ -1,0 +1,102 @@
+"""Hostile values: answers that are not the endpoint's, many failures at once, bad filter input.
+
+Every run is at -vvvv with the canary credentials and is scanned for them and for tracebacks.
+"""
+
+from .support import (
+    LOOKUPS, MODULES, Fault, FaultBench, Plugin, lookup_task, module_task, read_clock, run_bench, run_texts,
+    task_outcome,
+)
+
+# Settings whose zero value is the safe one: a drift check of them passes on a config of zeros.
+ZERO_CHECKS = {"config": {"dangerous.allow_all_cors": False, "CODER_TELEMETRY_ENABLE": False,
+                          "CODER_PPROF_ENABLE": False}}
+ZERO_ASSERT = Plugin("module", "deployment_assert", "GET /api/v2/deployment/config", (("desired", ZERO_CHECKS),),
+                     single_get=False, module_path=False)
+PLUGINS = dict((plugin.id, plugin) for plugin in MODULES + LOOKUPS)
+EVERY_SUBSET = PLUGINS["module deployment_info"]
+CONFIG_READERS = (PLUGINS["module deployment_config_info"], PLUGINS["lookup deployment_config"], ZERO_ASSERT,
+                  EVERY_SUBSET)
+
+
+def readers(*names):
+    """The module and the lookup of an endpoint, and deployment_info, which reads every endpoint."""
+    return tuple(PLUGINS[name] for name in names) + (EVERY_SUBSET,)
+
+
+def another_shape(name, path, body, words):
+    """``path`` answers 200 with ``body``, JSON of another shape (an error envelope, nulls, an empty object)."""
+    return Fault(name, ({"kind": "status", "status": 200, "body": body, "path": "/api/v2" + path},), cause=words)
+
+
+SHAPES = (
+    (another_shape("config_empty_object", "/deployment/config", {}, ('"config", "options" are missing',)),
+     CONFIG_READERS),
+    (another_shape("config_nulls", "/deployment/config", {"config": None, "options": None},
+                   ('"config" is null, expected an object',)), CONFIG_READERS),
+    (another_shape("config_error_envelope", "/deployment/config", {"message": "Forbidden."},
+                   ('"config", "options" are missing',)), CONFIG_READERS),
+    (another_shape("buildinfo_error_envelope", "/buildinfo", {"message": "Route not found.", "version": "v2.34.3"},
+                   ('"external_url", "dashboard_url", "workspace_proxy" are missing',)),
+     readers("module build_info", "lookup build_info")),
+    (another_shape("ssh_error_envelope", "/deployment/ssh", {"message": "Route not found."},
+                   ('"hostname_prefix", "ssh_config_options" are missing',)),
+     readers("module deployment_ssh_info", "lookup deployment_ssh")),
+    (another_shape("stats_empty_object", "/deployment/stats", {},
+                   ('"aggregated_from", "collected_at", "next_update_at", "workspaces", "session_count" are missing',)),
+     readers("module deployment_stats_info", "lookup deployment_stats")),
+    (another_shape("available_experiments_error_envelope", "/experiments/available", {"message": "Route not found."},
+                   ('"safe" is missing',)), readers("module experiments_info", "lookup experiments")),
+    (another_shape("update_check_error_envelope", "/updatecheck", {"message": "Route not found."},
+                   ('"current", "version", "url" are missing',)),
+     readers("module update_check_info", "lookup update_check")),
+    (another_shape("token_config_error_envelope", "/users/me/keys/tokens/tokenconfig", {"message": "Route not found."},
+                   ('"max_token_lifetime" is missing',)), readers("module token_config_info", "lookup token_config")),
+    (another_shape("api_root_empty_object", "/", {}, ('"message" is missing',)), readers("module api_root_info")),
+)
+
+
+def merged_bench(canary, start_simulator, cases, via_module=False):
+    """One bench for several (fault, plugins) pairs: each fault meets only the plugins that read its endpoint."""
+    bench = FaultBench(canary, start_simulator, [])
+    for fault, plugins in cases:
+        part = FaultBench(canary, start_simulator, [fault]).add(plugins, via_module=via_module)
+        bench.hosts.update(part.hosts)
+        bench.cases += part.cases
+    return bench
+
+
+def failure_problems(tally, bench, outcome, words_of):
+    """Problems of cases that must fail with one line naming the deployment and ``words_of(fault)``."""
+    problems = []
+    for host, plugin, fault, url, simulator in bench.cases:
+        where = "%s under %s%s" % (plugin.id, fault.name, " (module path)" if "-via-module" in host else "")
+        seen = outcome(plugin, host)
+        if seen is None:
+            problems.append("%s: no single result was recorded" % where)
+            continue
+        tally.tried(plugin.id)
+        failed, message, seconds = seen
+        if not failed:
+            problems.append("%s: succeeded on data the server did not send: %s" % (where, str(message)[:300]))
+            continue
+        problems += tally.error_line(where, message, url, *words_of(fault))
+    return problems
+
+
+def test_an_answer_of_another_shape_is_named_never_read_as_zeros(run_playbook, coder_sim_factory, canary, tally,
+                                                                  tmp_path):
+    bench = merged_bench(canary, coder_sim_factory, SHAPES)
+    remote = merged_bench(canary, coder_sim_factory, [(fault, [plugin for plugin in plugins if plugin.kind == "module"])
+                                                      for fault, plugins in SHAPES[:3]], via_module=True)
+    bench.hosts.update(remote.hosts)
+    bench.cases += remote.cases
+    plugins = dict((plugin.id, plugin) for fault, plugins in SHAPES for plugin in plugins)
+    tasks = [(module_task if plugin.kind == "module" else lookup_task)(plugin) for plugin in plugins.values()]
+    run, clock_path = run_bench(run_playbook, bench, tasks, tmp_path, "Answers of another shape")
+
+    problems = tally.scan(canary, "answers of another shape", run_texts(run, clock_path))
+    problems += failure_problems(tally, bench, task_outcome(run, read_clock(clock_path)),
+                                 lambda fault: ("GET " + fault.sim_faults[0]["path"],) + fault.cause)
+    assert run.rc == 0, run.output[-3000:]
+    assert not problems, "\n".join(problems)
