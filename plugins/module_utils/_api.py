@@ -180,10 +180,18 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
     return facts
 
 
+def join_capped(items, separator, limit):
+    """At most ``limit`` of ``items`` joined, then "and N more": one bounded line whatever a server sends."""
+    items = list(items)
+    if len(items) <= limit:
+        return separator.join(items)
+    return '%s%sand %d more' % (separator.join(items[:limit]), separator, len(items) - limit)
+
+
 def _combine(errors):
     if len(errors) == 1:
         return errors[0]
     first = errors[0]
-    causes = '; '.join('%s %s' % ('/api/v2' + (exc.path or ''), exc.cause) for exc in errors)
+    causes = join_capped(('%s %s' % ('/api/v2' + (exc.path or ''), exc.cause) for exc in errors), '; ', 3)
     return CoderError('%d endpoints failed: %s' % (len(errors), causes), deployment=first.deployment,
                       status=first.status)

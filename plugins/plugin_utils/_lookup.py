@@ -12,6 +12,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
+from ansible_collections.coder.coderd.plugins.module_utils._api import join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
 from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import (
@@ -63,6 +64,6 @@ def _field(data, path, what):
     for part in str(path).split('.'):
         if not isinstance(value, dict) or part not in value:
             raise AnsibleLookupError('%s has no field %r; its fields are: %s'
-                                     % (what, str(path), ', '.join(sorted(data))))
+                                     % (what, str(path), join_capped(sorted(data), ', ', 20)))
         value = value[part]
     return value
