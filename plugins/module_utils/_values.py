@@ -502,6 +502,14 @@ class _OptionEntry:
         }
 
 
+# Unknown keys of one index that get a did-you-mean search: each search compares the key with
+# every spelling of every setting (milliseconds), and a document of thousands of mistyped keys
+# must still be checked in seconds; keys beyond these are named without suggestions.
+_SUGGESTION_SEARCHES = 20
+# An unknown key is shown up to this length: a key is one line of a message, whatever its size.
+_SHOWN_KEY_LENGTH = 100
+
+
 class _KeyIndex:
     """Every key form of every setting, looked up in the documented order.
 
@@ -517,6 +525,9 @@ class _KeyIndex:
         self.yaml_path = {}
         self.yaml_path_folded = {}
         self.name = {}
+        self._name_spelling = {}
+        self._spellings = None
+        self._searches_left = _SUGGESTION_SEARCHES
 
     def add(self, target, json_paths, env, flag, yaml_path, name):
         # setdefault: of the options sharing one Go field, the one added first owns the JSON path.
@@ -532,10 +543,12 @@ class _KeyIndex:
             self.yaml_path_folded.setdefault(yaml_path.lower(), target)
         if name:
             self.name.setdefault(name.lower(), target)
+            self._name_spelling.setdefault(name.lower(), name)
 
     def lookup(self, key):
         if not isinstance(key, str) or not key.strip():
-            raise UnknownKeyError('invalid deployment setting key {0!r}: expected a non-empty string'.format(key))
+            raise UnknownKeyError('invalid deployment setting key: expected a non-empty string, got {0}'.format(
+                repr(key) if isinstance(key, str) else _json_type(key)))
         text = key.strip()
         folded = text.lower()
         flag = folded[2:] if folded.startswith('--') else folded
@@ -546,27 +559,34 @@ class _KeyIndex:
         raise UnknownKeyError(self._unknown_message(text))
 
     def _unknown_message(self, text):
+        shown = text if len(text) <= _SHOWN_KEY_LENGTH else text[:_SHOWN_KEY_LENGTH] + '...'
+        suggestions = self._suggestions(text) if self._searches_left > 0 else []
+        if suggestions:
+            return 'unknown deployment setting {0!r}; did you mean: {1}'.format(shown, ', '.join(suggestions))
+        return ('unknown deployment setting {0!r}; use a JSON path, env var, flag, YAML path or option name '
+                'of the deployment config'.format(shown))
+
+    def _suggestions(self, text):
+        """Up to five spellings close to ``text``, one per setting, each in the first form that comes close."""
         # Imported here: only this error path needs difflib, and module start-up time counts per task.
         import difflib
 
-        # One suggestion per setting, spelled in the first form that comes close.
-        spellings = {}
-        for table in (self.json_path, self.env, self.flag, self.yaml_path):
-            for spelling, target in table.items():
-                spellings.setdefault(spelling.lower(), (spelling, target))
-        for folded_name, target in self.name.items():
-            spellings.setdefault(folded_name, (target.name, target))
+        self._searches_left -= 1
+        if self._spellings is None:
+            self._spellings = {}
+            for table in (self.json_path, self.env, self.flag, self.yaml_path):
+                for spelling, target in table.items():
+                    self._spellings.setdefault(spelling.lower(), (spelling, target))
+            for folded_name, target in self.name.items():
+                self._spellings.setdefault(folded_name, (self._name_spelling[folded_name], target))
         suggestions = []
         seen = []
-        for match in difflib.get_close_matches(text.lower(), list(spellings), n=25, cutoff=0.6):
-            spelling, target = spellings[match]
+        for match in difflib.get_close_matches(text.lower(), list(self._spellings), n=25, cutoff=0.6):
+            spelling, target = self._spellings[match]
             if not any(target is other for other in seen):
                 seen.append(target)
                 suggestions.append(spelling)
-        if suggestions:
-            return 'unknown deployment setting {0!r}; did you mean: {1}'.format(text, ', '.join(suggestions[:5]))
-        return ('unknown deployment setting {0!r}; use a JSON path, env var, flag, YAML path or option name '
-                'of the deployment config'.format(text))
+        return suggestions[:5]
 
 
 class _ListedOption:

@@ -3,9 +3,11 @@
 Every run is at -vvvv with the canary credentials and is scanned for them and for tracebacks.
 """
 
+import json
+
 from .support import (
-    LOOKUPS, MODULES, Fault, FaultBench, Plugin, lookup_task, module_task, read_clock, run_bench, run_texts,
-    task_outcome,
+    CALLBACK_PLUGINS, LOOKUPS, MODULES, Fault, FaultBench, Plugin, lookup_task, module_task, playbook, read_clock,
+    run_bench, run_texts, task_outcome,
 )
 
 # Settings whose zero value is the safe one: a drift check of them passes on a config of zeros.
@@ -117,5 +119,50 @@ def test_many_failures_make_one_bounded_line(run_playbook, coder_sim_factory, ca
     causes = str(outcome(plugin, host)[1]).count("/api/v2/")
     if causes != 3:
         problems.append("%s under %s: %d causes in the line, expected 3" % (plugin.id, fault.name, causes))
+    assert run.rc == 0, run.output[-3000:]
+    assert not problems, "\n".join(problems)
+
+
+UNKNOWN_KEYS = 10000
+# What the value model may add to a drift check of UNKNOWN_KEYS unknown config keys, compared with
+# one of as many unknown build fields (same document size, schema and reports, no key index): one
+# did-you-mean search per key took milliseconds, 41 s and more in all even on an idle machine.
+UNKNOWN_KEYS_BUDGET = 5.0
+
+
+def test_thousands_of_unknown_keys_are_checked_in_linear_time(run_playbook, coder_sim_factory, canary, tally,
+                                                               tmp_path):
+    sim = coder_sim_factory(state=canary.state())
+    tasks = []
+    for section, key in (("build", "no_such_field_%d"), ("config", "CODER_ACESS_URL_%d")):
+        desired = tmp_path / ("%s.json" % section)
+        desired.write_text(json.dumps({section: dict((key % number, "x") for number in range(UNKNOWN_KEYS))}))
+        tasks.append({"name": "unknown %s keys" % section, "register": "outcome", "ignore_errors": True,
+                      "coder.coderd.deployment_assert": {"desired_file": str(desired), "url": sim.url,
+                                                         "report_dir": str(tmp_path / section)}})
+    clock_path = tmp_path / "clock.jsonl"
+    inventory = json.dumps({"all": {"hosts": {"deployment": dict(canary.connection_vars(),
+                                                                 ansible_connection="local")}}}, indent=2)
+    run = run_playbook(playbook("Thousands of unknown keys", tasks), inventory=inventory, timeout=600,
+                       env={"ANSIBLE_CALLBACK_PLUGINS": CALLBACK_PLUGINS,
+                            "ANSIBLE_CALLBACKS_ENABLED": "capture,case_clock", "CASE_CLOCK_PATH": str(clock_path)})
+
+    problems = tally.scan(canary, "unknown keys", run_texts(run, clock_path))
+    clock = read_clock(clock_path)
+    outcomes = dict((record["task"], record) for record in run.results)
+    for section in ("build", "config"):
+        tally.tried(ZERO_ASSERT.id)
+        record = outcomes.get("unknown %s keys" % section)
+        if record is None or record["status"] != "failed":
+            problems.append("%d unknown %s keys did not fail the drift check" % (UNKNOWN_KEYS, section))
+    first = "unknown deployment setting 'CODER_ACESS_URL_0'; did you mean: CODER_ACCESS_URL"
+    if first not in str(outcomes.get("unknown config keys", {}).get("result", {}).get("msg")):
+        problems.append("the first unknown config key is not named with its suggestion")
+    build, config = (clock.get(("unknown %s keys" % section, "deployment")) for section in ("build", "config"))
+    if build is None or config is None:
+        problems.append("no durations were recorded")
+    else:
+        problems += tally.timing("the value model's share of %d unknown config keys" % UNKNOWN_KEYS,
+                                 max(0.0, config - build), UNKNOWN_KEYS_BUDGET)
     assert run.rc == 0, run.output[-3000:]
     assert not problems, "\n".join(problems)

@@ -484,6 +484,34 @@ def test_unknown_key_without_suggestions(deployment, key):
         deployment.resolve(key)
 
 
+def test_thousands_of_unknown_keys_cost_a_bounded_number_of_suggestion_searches(config_body, monkeypatch):
+    import difflib
+    searches = []
+    close_matches = difflib.get_close_matches
+    monkeypatch.setattr(difflib, 'get_close_matches', lambda *args, **kwargs: searches.append(args[0]) or
+                        close_matches(*args, **kwargs))
+    deployment = DeploymentConfig(copy.deepcopy(config_body))
+    messages = []
+    for number in range(2000):
+        with pytest.raises(UnknownKeyError) as error:
+            deployment.resolve('CODER_ACESS_URL%d' % number)
+        messages.append(str(error.value))
+    assert len(searches) == 20
+    assert all('did you mean: CODER_ACCESS_URL' in message for message in messages[:20])
+    assert messages[20] == ("unknown deployment setting 'CODER_ACESS_URL20'; use a JSON path, env var, flag, "
+                            "YAML path or option name of the deployment config")
+    # Known keys still resolve.
+    assert deployment.resolve('CODER_ACCESS_URL').value == 'https://coder.example.com'
+
+
+def test_an_unknown_key_is_shown_cut_to_one_short_line(deployment):
+    with pytest.raises(UnknownKeyError) as error:
+        deployment.resolve('x' * 100000)
+    assert len(str(error.value)) < 300
+    with pytest.raises(UnknownKeyError, match='expected a non-empty string, got an array$'):
+        deployment.resolve(['x'] * 100000)
+
+
 @pytest.mark.parametrize('key', MAX_TOKEN_LIFETIME_FORMS)
 def test_find_option_in_the_options_fact(deployment, key):
     options = json.loads(json.dumps(deployment.options))
