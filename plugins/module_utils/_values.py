@@ -602,8 +602,16 @@ class _ListedOption:
 def find_option(options, key):
     """The record of a normalized options list (DeploymentConfig.options, the `options` fact) that `key` names.
 
-    Same key forms and match order as DeploymentConfig.resolve(); UnknownKeyError when none matches.
+    Same key forms and match order as DeploymentConfig.resolve(); UnknownKeyError when none matches,
+    ValueError naming the item when `options` is no such list.
     """
+    if not isinstance(options, (list, tuple)):
+        raise ValueError('options: expected the options list of coder.coderd.deployment_info (include_options: '
+                         'true), got {0}'.format(_json_type(options)))
+    for number, record in enumerate(options, 1):
+        problem = _option_record_problem(record, ('name', 'env', 'flag', 'yaml_path', 'json_path'))
+        if problem:
+            raise ValueError('options: item {0} {1}'.format(number, problem))
     index = _KeyIndex()
     # Visible options first: where a JSON path is shared, the hidden one is the deprecated alias.
     for record in sorted(options, key=lambda item: bool(item.get('hidden'))):

@@ -166,3 +166,41 @@ def test_thousands_of_unknown_keys_are_checked_in_linear_time(run_playbook, code
                                  max(0.0, config - build), UNKNOWN_KEYS_BUDGET)
     assert run.rc == 0, run.output[-3000:]
     assert not problems, "\n".join(problems)
+
+
+# (plugin, expression, words of its one-line error)
+BAD_FILTER_INPUT = (
+    ("filter option", "[{'name': 1}] | coder.coderd.option('CODER_ACCESS_URL')",
+     ('coder.coderd.option: options: item 1 "name" is a number, expected a string',)),
+    ("filter option", "[[1, 2]] | coder.coderd.option('CODER_ACCESS_URL')",
+     ("coder.coderd.option: options: item 1 is an array, expected an object",)),
+    ("filter option", "'CODER_ACCESS_URL' | coder.coderd.option('CODER_ACCESS_URL')",
+     ("coder.coderd.option: options: expected the options list", "got a string")),
+    ("filter option", "[{'env': 'CODER_ACCESS_URL'}] | coder.coderd.option(5)",
+     ("coder.coderd.option: invalid deployment setting key: expected a non-empty string, got a number",)),
+)
+# What a clean error never shows: Python's own wording and Ansible's internal class names.
+PYTHON_INTERNALS = ("has no attribute", "_Ansible", "object is not", "NoneType")
+
+
+def test_bad_filter_and_test_input_fails_with_one_clear_line(run_playbook, canary, tally):
+    tasks = [{"name": "case %d" % number, "register": "outcome", "ignore_errors": True,
+              "ansible.builtin.debug": {"msg": "{{ %s }}" % expression}}
+             for number, (plugin_id, expression, words) in enumerate(BAD_FILTER_INPUT)]
+    run = run_playbook(playbook("Bad filter and test input", tasks), verbosity=4, inventory=json.dumps(
+        {"all": {"hosts": {"controller": {"ansible_connection": "local"}}}}, indent=2))
+
+    problems = tally.scan(canary, "bad filter input", run_texts(run))
+    outcomes = dict((record["task"], record) for record in run.results)
+    for number, (plugin_id, expression, words) in enumerate(BAD_FILTER_INPUT):
+        tally.tried(plugin_id)
+        record = outcomes.get("case %d" % number)
+        if record is None or record["status"] != "failed":
+            problems.append("%s: did not fail: %s" % (expression, record and record["result"].get("msg")))
+            continue
+        message = record["result"].get("msg")
+        problems += tally.error_line(expression, message, *words)
+        problems += ["%s: %r in the error: %s" % (expression, text, message) for text in PYTHON_INTERNALS
+                     if text in str(message)]
+    assert run.rc == 0, run.output[-3000:]
+    assert not problems, "\n".join(problems)
