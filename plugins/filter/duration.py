@@ -14,7 +14,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._units import (
     format_go_duration, ns_to_seconds, to_seconds,
 )
 
-_NUMBER_TEXT = re.compile(r'[-+]?(?:\d+\.?\d*|\.\d+)')
+_NUMBER_TEXT = re.compile(r'[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)')
 
 
 def duration(value):

@@ -35,7 +35,8 @@ _UNIT_NS = {
     'h': 3600 * _NS_PER_SECOND,
     'd': 86400 * _NS_PER_SECOND,
 }
-_NUMBER = r'\d+\.?\d*|\.\d+'
+# [0-9], not \d: \d also matches other scripts' digits ("１２", "٣"), which int() would then accept.
+_NUMBER = r'[0-9]+\.?[0-9]*|\.[0-9]+'
 # Longest first, so that 'ms' is not read as 'm' followed by garbage.
 _UNIT = '|'.join(sorted(_UNIT_NS, key=len, reverse=True))
 _DURATION_PART = re.compile('({0})({1})'.format(_NUMBER, _UNIT))
@@ -250,10 +251,10 @@ def normalize_host_port(value):
 # --- Coder versions -------------------------------------------------------------------------------
 
 _VERSION = re.compile(
-    r'v?(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.(?P<patch>\d+))?'
+    r'v?(?P<major>[0-9]+)(?:\.(?P<minor>[0-9]+))?(?:\.(?P<patch>[0-9]+))?'
     r'(?:-(?P<prerelease>[0-9A-Za-z.-]+))?(?:\+(?P<build>[0-9A-Za-z.-]+))?'
 )
-_WILDCARD = re.compile(r'(?:v?(\d+)(?:\.(\d+))?\.)?[*xX]')
+_WILDCARD = re.compile(r'(?:v?([0-9]+)(?:\.([0-9]+))?\.)?[*xX]')
 # Longest first, so '>=' is not read as '>'.
 _OPERATORS = ('>=', '<=', '==', '!=', '>', '<', '~', '^', '=')
 _COMPARISONS = {

@@ -178,6 +178,13 @@ BAD_FILTER_INPUT = (
      ("coder.coderd.option: options: expected the options list", "got a string")),
     ("filter option", "[{'env': 'CODER_ACCESS_URL'}] | coder.coderd.option(5)",
      ("coder.coderd.option: invalid deployment setting key: expected a non-empty string, got a number",)),
+    # Digits of other scripts are no digits: \d matched them and int() read them.
+    ("test version_satisfies", "'v\uff12.34.3' is coder.coderd.version_satisfies('>=2.30')",
+     ("coder.coderd.version_satisfies: invalid version 'v\uff12.34.3'",)),
+    ("test version_satisfies", "'v2.34.3' is coder.coderd.version_satisfies('>=2.3\uff10')",
+     ("coder.coderd.version_satisfies: invalid version constraint '>=2.3\uff10'",)),
+    ("filter duration", "'\uff11\uff12h' | coder.coderd.duration", ("coder.coderd.duration: invalid Go duration",)),
+    ("filter duration", "'\u0661\u0662' | coder.coderd.duration", ("coder.coderd.duration: invalid Go duration",)),
 )
 # What a clean error never shows: Python's own wording and Ansible's internal class names.
 PYTHON_INTERNALS = ("has no attribute", "_Ansible", "object is not", "NoneType")
