@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.coder.coderd.plugins.module_utils._values import find_option
+from ansible_collections.coder.coderd.plugins.module_utils._config import find_option
 
 
 def option(options, key):

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError, encode_path_segment
 from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
 from ansible_collections.coder.coderd.plugins.module_utils import _values
+from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 
 SUBSETS = ('api_root', 'build', 'config', 'ssh', 'stats', 'experiments', 'update_check', 'token_config')
 STATS_PROCESSING = 'Deployment stats are still processing!'
@@ -72,7 +73,7 @@ class Deployment:
     def config_model(self):
         # Normalizing every option is the costliest step of a task: facts and drift checks share one model.
         if self._config_model is None:
-            self._config_model = self._normalized('/deployment/config', _values.DeploymentConfig,
+            self._config_model = self._normalized('/deployment/config', DeploymentConfig,
                                                   self.get('/deployment/config'))
         return self._config_model
 
@@ -139,7 +140,7 @@ def expand_subsets(requested):
 
 
 def gather_facts(deployment, subsets, user='me', include_options=False, processing_timeout=30.0):
-    """The ``coder`` facts of DESIGN §2 for the chosen subsets, every endpoint fetched concurrently."""
+    """The ``coder`` facts (``url`` and one key per chosen subset), every endpoint fetched concurrently."""
     readers = {
         'api_root': deployment.api_root,
         'build': deployment.build,

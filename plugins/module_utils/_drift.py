@@ -38,7 +38,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._desired_schema impor
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
     format_go_duration, parse_version, to_seconds, version_satisfies,
 )
-from ansible_collections.coder.coderd.plugins.module_utils._values import DeploymentConfig, UnknownKeyError
+from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig, UnknownKeyError
 
 STATUSES = ('pass', 'drift', 'waived', 'error')
 DEFAULT_SEVERITY = 'medium'

@@ -14,7 +14,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.coder.coderd.plugins.filter.option import FilterModule, option
-from ansible_collections.coder.coderd.plugins.module_utils._values import DeploymentConfig
+from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 
 FIXTURES = Path(__file__).resolve().parents[3] / 'unit' / 'fixtures'
 
