@@ -3,11 +3,12 @@
 Every run is at -vvvv with the canary credentials and is scanned for them and for tracebacks.
 """
 
+import dataclasses
 import json
 
 from .support import (
-    CALLBACK_PLUGINS, LOOKUPS, MODULES, Fault, FaultBench, Plugin, lookup_task, module_task, playbook, read_clock,
-    run_bench, run_texts, task_outcome,
+    CALLBACK_PLUGINS, LOOKUPS, MODULES, Fault, FaultBench, Plugin, check_cases, lookup_task, module_task, playbook,
+    read_clock, run_bench, run_texts, task_outcome,
 )
 
 # Settings whose zero value is the safe one: a drift check of them passes on a config of zeros.
@@ -59,31 +60,16 @@ SHAPES = (
 
 
 def merged_bench(canary, start_simulator, cases, via_module=False):
-    """One bench for several (fault, plugins) pairs: each fault meets only the plugins that read its endpoint."""
+    """One bench for several (fault, plugins) pairs: each fault meets only the plugins that read its
+    endpoint, each plugin's errors naming that endpoint."""
     bench = FaultBench(canary, start_simulator, [])
     for fault, plugins in cases:
+        endpoint = "GET " + fault.sim_faults[0]["path"]
+        plugins = [dataclasses.replace(plugin, endpoint=endpoint) for plugin in plugins]
         part = FaultBench(canary, start_simulator, [fault]).add(plugins, via_module=via_module)
         bench.hosts.update(part.hosts)
         bench.cases += part.cases
     return bench
-
-
-def failure_problems(tally, bench, outcome, words_of):
-    """Problems of cases that must fail with one line naming the deployment and ``words_of(fault)``."""
-    problems = []
-    for host, plugin, fault, url, simulator in bench.cases:
-        where = "%s under %s%s" % (plugin.id, fault.name, " (module path)" if "-via-module" in host else "")
-        seen = outcome(plugin, host)
-        if seen is None:
-            problems.append("%s: no single result was recorded" % where)
-            continue
-        tally.tried(plugin.id)
-        failed, message, seconds = seen
-        if not failed:
-            problems.append("%s: succeeded on data the server did not send: %s" % (where, str(message)[:300]))
-            continue
-        problems += tally.error_line(where, message, url, *words_of(fault))
-    return problems
 
 
 def test_an_answer_of_another_shape_is_named_never_read_as_zeros(run_playbook, coder_sim_factory, canary, tally,
@@ -98,8 +84,7 @@ def test_an_answer_of_another_shape_is_named_never_read_as_zeros(run_playbook, c
     run, clock_path = run_bench(run_playbook, bench, tasks, tmp_path, "Answers of another shape")
 
     problems = tally.scan(canary, "answers of another shape", run_texts(run, clock_path))
-    problems += failure_problems(tally, bench, task_outcome(run, read_clock(clock_path)),
-                                 lambda fault: ("GET " + fault.sim_faults[0]["path"],) + fault.cause)
+    problems += check_cases(tally, bench, run, task_outcome(run, read_clock(clock_path)))
     assert run.rc == 0, run.output[-3000:]
     assert not problems, "\n".join(problems)
 
@@ -114,7 +99,7 @@ def test_many_failures_make_one_bounded_line(run_playbook, coder_sim_factory, ca
 
     outcome = task_outcome(run, read_clock(clock_path))
     problems = tally.scan(canary, "many failures", run_texts(run, clock_path))
-    problems += failure_problems(tally, bench, outcome, lambda fault: fault.cause)
+    problems += check_cases(tally, bench, run, outcome)
     host, plugin = bench.cases[0][:2]
     causes = str(outcome(plugin, host)[1]).count("/api/v2/")
     if causes != 3:
