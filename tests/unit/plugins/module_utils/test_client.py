@@ -184,7 +184,7 @@ def test_credentials_echoed_by_the_server_are_hidden(coder_sim):
 @pytest.mark.parametrize("body, cause", [
     ("not an object", "unexpected /deployment/config response: expected a JSON object, got a string"),
     ({"config": {}, "options": [{"name": "Access URL", "env": 1.5, "annotations": []}]},
-     "unexpected answer: a field has a type Coder does not send"),
+     'unexpected /deployment/config response: "options" item 1 "env" is a number, expected a string'),
 ])
 def test_an_answer_of_another_shape_names_its_endpoint(coder_sim, body, cause):
     coder_sim.set_faults([{"kind": "status", "status": 200, "body": body}])
