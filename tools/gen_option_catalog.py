@@ -59,7 +59,7 @@ def fail(message):
 
 def source_release(document):
     """The tag and commit the extract was read from, as stated in its note."""
-    match = re.search(r'tag (v\d+\.\d+\.\d+\S*), commit ([0-9a-f]{40})', document.get('note', ''))
+    match = re.search(r'tag (v[0-9]+\.[0-9]+\.[0-9]+\S*), commit ([0-9a-f]{40})', document.get('note', ''))
     if not match:
         fail('the "note" of the options file does not name the Coder tag and commit it was read from')
     return match.group(1), match.group(2)

@@ -6,21 +6,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
-    format_go_duration, ns_to_seconds, to_seconds,
+    NUMBER_TEXT, format_go_duration, ns_to_seconds, to_seconds,
 )
-
-_NUMBER_TEXT = re.compile(r'[-+]?(?:\d+\.?\d*|\.\d+)')
 
 
 def duration(value):
     """Seconds of a Go duration string ("168h0m0s", "30d") or of the API's integer nanoseconds."""
     try:
-        if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+        if isinstance(value, str) and NUMBER_TEXT.fullmatch(value.strip()):
             # A number is nanoseconds, as on the wire, also when templating turned it into text.
             text = value.strip()
             return ns_to_seconds(float(text) if '.' in text else int(text))

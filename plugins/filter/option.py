@@ -6,18 +6,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from collections.abc import Mapping
-
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.coder.coderd.plugins.module_utils._values import find_option
+from ansible_collections.coder.coderd.plugins.module_utils._config import find_option
 
 
 def option(options, key):
     """The record of ``options`` (the ``coder.options`` facts) that ``key`` names, in any key form."""
-    if not isinstance(options, (list, tuple)) or not all(isinstance(item, Mapping) for item in options):
-        raise AnsibleFilterError('coder.coderd.option: expects the options list of coder.coderd.deployment_info '
-                                 '(include_options: true), got %s' % type(options).__name__)
     try:
         return find_option(options, key)
     except ValueError as exc:

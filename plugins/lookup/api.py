@@ -59,7 +59,7 @@ _raw:
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import check_api_path
-from ansible_collections.coder.coderd.plugins.module_utils._values import mask_deployment_config
+from ansible_collections.coder.coderd.plugins.module_utils._config import mask_deployment_config
 from ansible_collections.coder.coderd.plugins.plugin_utils._lookup import CoderLookup
 
 

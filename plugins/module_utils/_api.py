@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError, encode_path_segment
 from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
 from ansible_collections.coder.coderd.plugins.module_utils import _values
+from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 
 SUBSETS = ('api_root', 'build', 'config', 'ssh', 'stats', 'experiments', 'update_check', 'token_config')
 STATS_PROCESSING = 'Deployment stats are still processing!'
@@ -72,7 +73,7 @@ class Deployment:
     def config_model(self):
         # Normalizing every option is the costliest step of a task: facts and drift checks share one model.
         if self._config_model is None:
-            self._config_model = self._normalized('/deployment/config', _values.DeploymentConfig,
+            self._config_model = self._normalized('/deployment/config', DeploymentConfig,
                                                   self.get('/deployment/config'))
         return self._config_model
 
@@ -80,8 +81,10 @@ class Deployment:
         return self._normalized('/deployment/ssh', _values.normalize_ssh, self.get('/deployment/ssh'))
 
     def experiments(self):
-        return self._normalized('/experiments', _values.normalize_experiments, self.get('/experiments'),
-                                self.get('/experiments/available'))
+        enabled = self.get('/experiments')
+        available = self._normalized('/experiments/available', _values.available_experiments,
+                                     self.get('/experiments/available'))
+        return self._normalized('/experiments', _values.normalize_experiments, enabled, available)
 
     def update_check(self):
         return self._normalized('/updatecheck', _values.normalize_update_check, self.get('/updatecheck'))
@@ -137,7 +140,7 @@ def expand_subsets(requested):
 
 
 def gather_facts(deployment, subsets, user='me', include_options=False, processing_timeout=30.0):
-    """The ``coder`` facts of DESIGN §2 for the chosen subsets, every endpoint fetched concurrently."""
+    """The ``coder`` facts (``url`` and one key per chosen subset), every endpoint fetched concurrently."""
     readers = {
         'api_root': deployment.api_root,
         'build': deployment.build,
@@ -178,10 +181,18 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
     return facts
 
 
+def join_capped(items, separator, limit):
+    """At most ``limit`` of ``items`` joined, then "and N more": one bounded line whatever a server sends."""
+    items = list(items)
+    if len(items) <= limit:
+        return separator.join(items)
+    return '%s%sand %d more' % (separator.join(items[:limit]), separator, len(items) - limit)
+
+
 def _combine(errors):
     if len(errors) == 1:
         return errors[0]
     first = errors[0]
-    causes = '; '.join('%s %s' % ('/api/v2' + (exc.path or ''), exc.cause) for exc in errors)
+    causes = join_capped(('%s %s' % ('/api/v2' + (exc.path or ''), exc.cause) for exc in errors), '; ', 3)
     return CoderError('%d endpoints failed: %s' % (len(errors), causes), deployment=first.deployment,
                       status=first.status)

@@ -18,15 +18,14 @@ __metaclass__ = type
 import re
 
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
-    compare_versions, normalize_host_port, normalize_url, parse_go_duration_ns, parse_version, to_seconds,
-    version_satisfies,
+    NUMBER_TEXT as _NUMERIC_TEXT, compare_versions, normalize_host_port, normalize_url, parse_go_duration_ns,
+    parse_version, to_seconds, version_satisfies,
 )
 
 OPERATORS = ('eq', 'ne', 'in', 'not_in', 'lt', 'le', 'gt', 'ge', 'regex', 'contains', 'subset', 'superset',
              'set', 'version')
 DEFAULT_OPERATOR = 'eq'
 
-_NUMERIC_TEXT = re.compile(r'[-+]?(?:\d+\.?\d*|\.\d+)')
 _ORDERINGS = {
     'lt': lambda order: order < 0,
     'le': lambda order: order <= 0,

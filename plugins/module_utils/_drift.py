@@ -38,7 +38,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._desired_schema impor
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
     format_go_duration, parse_version, to_seconds, version_satisfies,
 )
-from ansible_collections.coder.coderd.plugins.module_utils._values import DeploymentConfig, UnknownKeyError
+from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig, UnknownKeyError
 
 STATUSES = ('pass', 'drift', 'waived', 'error')
 DEFAULT_SEVERITY = 'medium'
@@ -390,30 +390,6 @@ class _Target:
         self.secret = secret
 
 
-class _FactsConfig:
-    """Config settings from gathered facts: the value model maps the key, the facts hold the value.
-
-    Facts are already normalized, so they are read, never normalized again; keys are mapped by a
-    DeploymentConfig built from the shipped option catalog alone.
-    """
-
-    _catalog_model = None
-
-    def __init__(self, config):
-        self.config = config
-        if _FactsConfig._catalog_model is None:
-            _FactsConfig._catalog_model = DeploymentConfig({'config': {}, 'options': []})
-
-    def resolve(self, key):
-        setting = self._catalog_model.resolve(key)
-        node = self.config
-        for part in setting.resolved_as.split('.'):
-            if not isinstance(node, dict) or part not in node:
-                raise ValueError('the gathered config facts have no %r (the setting %r)' % (setting.resolved_as, key))
-            node = node[part]
-        return setting._replace(value=node)
-
-
 def _nested(mapping, path, section):
     node = mapping
     walked = []
@@ -442,7 +418,7 @@ class _Resolver:
         if config_model is not None:
             self.config = config_model
         elif isinstance(facts.get('config'), dict):
-            self.config = _FactsConfig(facts['config'])
+            self.config = DeploymentConfig.from_facts(facts['config'])
         else:
             self.config = None
 

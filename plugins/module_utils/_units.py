@@ -15,10 +15,7 @@ __metaclass__ = type
 import math
 import re
 
-try:
-    from urllib.parse import urlsplit, urlunsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, the import only keeps sanity happy
-    from urlparse import urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 _NS_PER_SECOND = 10 ** 9
 _MAX_NS = 2 ** 63 - 1  # Go's time.Duration is an int64 of nanoseconds
@@ -35,12 +32,14 @@ _UNIT_NS = {
     'h': 3600 * _NS_PER_SECOND,
     'd': 86400 * _NS_PER_SECOND,
 }
-_NUMBER = r'\d+\.?\d*|\.\d+'
+# [0-9], not \d: \d also matches other scripts' digits ("１２", "٣"), which int() would then accept.
+_NUMBER = r'[0-9]+\.?[0-9]*|\.[0-9]+'
 # Longest first, so that 'ms' is not read as 'm' followed by garbage.
 _UNIT = '|'.join(sorted(_UNIT_NS, key=len, reverse=True))
 _DURATION_PART = re.compile('({0})({1})'.format(_NUMBER, _UNIT))
 _DURATION_FULL = re.compile('(?:(?:{0})(?:{1}))+'.format(_NUMBER, _UNIT))
-_NUMERIC_SECONDS = re.compile('[-+]?(?:{0})'.format(_NUMBER))
+# A number written as text ("3600", "-1.5", ".5"): what every reader of numbers in text matches.
+NUMBER_TEXT = re.compile('[-+]?(?:{0})'.format(_NUMBER))
 
 
 def _duration_error(text, reason):
@@ -106,7 +105,7 @@ def to_seconds(value):
     """
     if _is_number(value):
         return _whole_or_float(value)
-    if isinstance(value, str) and _NUMERIC_SECONDS.fullmatch(value.strip()):
+    if isinstance(value, str) and NUMBER_TEXT.fullmatch(value.strip()):
         return _whole_or_float(float(value)) if '.' in value else int(value)
     if isinstance(value, str):
         return ns_to_seconds(parse_go_duration_ns(value))
@@ -250,10 +249,10 @@ def normalize_host_port(value):
 # --- Coder versions -------------------------------------------------------------------------------
 
 _VERSION = re.compile(
-    r'v?(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.(?P<patch>\d+))?'
+    r'v?(?P<major>[0-9]+)(?:\.(?P<minor>[0-9]+))?(?:\.(?P<patch>[0-9]+))?'
     r'(?:-(?P<prerelease>[0-9A-Za-z.-]+))?(?:\+(?P<build>[0-9A-Za-z.-]+))?'
 )
-_WILDCARD = re.compile(r'(?:v?(\d+)(?:\.(\d+))?\.)?[*xX]')
+_WILDCARD = re.compile(r'(?:v?([0-9]+)(?:\.([0-9]+))?\.)?[*xX]')
 # Longest first, so '>=' is not read as '>'.
 _OPERATORS = ('>=', '<=', '==', '!=', '>', '<', '~', '^', '=')
 _COMPARISONS = {

@@ -12,8 +12,10 @@ __metaclass__ = type
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
+from ansible_collections.coder.coderd.plugins.module_utils._api import join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
 from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import (
     connection_options, make_unsafe, open_deployment,
 )
@@ -59,10 +61,8 @@ def pick_fields(data, terms, what):
 
 
 def _field(data, path, what):
-    value = data
-    for part in str(path).split('.'):
-        if not isinstance(value, dict) or part not in value:
-            raise AnsibleLookupError('%s has no field %r; its fields are: %s'
-                                     % (what, str(path), ', '.join(sorted(data))))
-        value = value[part]
+    found, value = find_path(data, str(path))
+    if not found:
+        raise AnsibleLookupError('%s has no field %r; its fields are: %s'
+                                 % (what, str(path), join_capped(sorted(data), ', ', 20)))
     return value

@@ -77,6 +77,9 @@ def _hermetic_environment(workdir, collections_path, capture_path):
         ANSIBLE_CALLBACKS_ENABLED="capture",
         CAPTURE_RESULTS_PATH=str(capture_path),
         CODER_CONFIG_DIR=str(config_dir),
+        # Ansible's async_status looks for jobs under the passwd home (~user), the async wrapper
+        # writes them under $HOME: whenever the two differ, every async task fails to find its job.
+        ANSIBLE_ASYNC_DIR=str(workdir / "async"),
     )
     return environment
 

@@ -11,7 +11,7 @@ import json
 import secrets
 import socket
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -28,7 +28,7 @@ CONNECTION_PLUGINS = str(INTEGRATION / "connection_plugins")
 # Case-sensitive: Ansible's own result key "exception" (lower case) is no traceback.
 TRACEBACK_MARKERS = ("Traceback", "Exception", "<class")
 # Delay a loaded 2-core machine may add to a case. Every fault that would hang were its bound
-# ignored overruns that bound by far more (a 30 s silence, a 100 s body, Retry-After 60 s,
+# ignored overruns that bound by far more (a 120 s silence, a 100 s body, Retry-After 60 s,
 # stats that never finish), so a case over its budget plus SLACK is a hang, not a slow machine.
 SLACK = 20.0
 PROCESSING_TIMEOUT = 2.0
@@ -200,8 +200,24 @@ class Tally:
 # --- faults and plugins ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class Expect:
+    """What the user of one plugin sees under one fault: success, or one error line holding
+    ``words``; the warnings; the time (at most ``budget`` + SLACK, at least ``at_least``)."""
+
+    succeeds: bool
+    words: tuple = ()
+    warnings: tuple = ()
+    budget: float = 0.0
+    at_least: float = 0.0
+    requests: int = None        # requests the deployment gets in all, for a plugin that reads once
+
+
+@dataclass(frozen=True)
 class Fault:
-    """One way the network or the server misbehaves, and the connection options to meet it with."""
+    """One way the network or the server misbehaves, the connection options to meet it with, and
+    what a user who reads the endpoint with a GET then sees: the documented behaviour (the
+    troubleshooting guide, the option docs), not how the client brings it about. Where a POST
+    sees something else, ``post`` says what; wait_for, which polls, follows its own rules."""
 
     name: str
     sim_faults: tuple = ()      # simulator faults; none and no ``url``: a healthy simulator
@@ -211,15 +227,18 @@ class Fault:
     host_vars: tuple = ()       # more (name, value) host variables, such as ansible_coder_ca_path
     timeout: float = 5.0
     retries: int = 1
-    cause: tuple = ()           # words of the error line; empty when the plugin succeeds
-    warning: str = None         # words of a warning the plugin must show (besides retry warnings)
-    retried: str = None         # what urllib3 retries: connect (any method), read / status (GET), rate (any)
-    gave_up: str = None         # words the error line adds when the request was retried
-    budget: float = 0.0         # seconds the options allow on top of an instant answer
-    waits: float = 0.0          # a recovery waits at least this long (Retry-After)
-    requests: int = None        # requests a single GET makes in all (retries included)
-    stats_only: bool = False    # only plugins that read /deployment/stats meet it
-    spares_raw: bool = False    # plugins that return the answer as it is succeed
+    # What a GET sees:
+    cause: tuple = ()           # words of its one error line; none: it succeeds
+    retried: bool = False       # it tries again, saying so in a "retrying" warning
+    gave_up: str = None         # words its error line adds when no retry helped
+    warning: str = None         # words of a warning besides "retrying"
+    budget: float = 0.0         # seconds the options allow on top of instant answers
+    waits: float = 0.0          # it waits at least this long first (a Retry-After)
+    requests: int = None        # requests it makes in all; None where the documentation leaves it open
+    post: Expect = None         # what the POST of csp_report sees instead
+    # Who meets it:
+    stats_only: bool = False    # only plugins that read /deployment/stats
+    spares_raw: bool = False    # not the plugins that return the answer as it is: they succeed
     module_path: tuple = ()     # the modules also run through the module on a "remote" host
 
     def via_module(self, plugin):
@@ -228,6 +247,20 @@ class Fault:
     @property
     def recovers(self):
         return not self.cause
+
+    def seen_by_a_get(self):
+        warnings = (("retrying",) if self.retried else ()) + ((self.warning,) if self.warning else ())
+        return Expect(succeeds=self.recovers, words=self.cause + ((self.gave_up,) if self.gave_up else ()),
+                      warnings=warnings, budget=self.budget, at_least=self.waits, requests=self.requests)
+
+    def seen_by_wait_for(self):
+        """wait_for polls until the deployment answers: the next poll is its retry (``retries`` does
+        not apply), and it fails naming wait_timeout and the last problem once that much time has
+        passed, at most about a second later."""
+        if self.recovers:
+            return Expect(succeeds=True, warnings=(self.warning,) if self.warning else (), budget=WAIT_TIMEOUT)
+        return Expect(succeeds=False, words=self.cause + ("wait_timeout",), budget=WAIT_TIMEOUT + 1.0,
+                      at_least=WAIT_TIMEOUT)
 
 
 ALL_MODULES = ("*",)
@@ -244,32 +277,46 @@ def fault_catalog():
     """The faults. The module path costs a module start per case: it runs every module where
     retries, warnings and failures pass through it, and the redirect for a GET and the POST."""
     refused_url = closed_port_url()
+    gave_up_once = "gave up after 1 retry"
+    no_answer = ("within ", "s (timeout)")
+    # A POST is not repeated once the server may have acted on it (no answer, a 5xx).
+    post_503 = Expect(succeeds=False, words=("HTTP 503: Service Unavailable",), requests=1)
     return (
-        Fault("connection_refused", url=refused_url, cause=("cannot connect: connection refused",),
-              retried="connect", gave_up="gave up after 1 retry"),
+        # Nothing reached the server: any request is tried again, a POST too.
+        Fault("connection_refused", url=refused_url, cause=("cannot connect: connection refused",), retried=True,
+              gave_up=gave_up_once),
         Fault("dns_failure", url="https://coder.invalid", cause=("cannot connect: host name does not resolve",),
-              retried="connect", gave_up="gave up after 1 retry"),
-        # Connecting or waiting for the answer, whichever a loaded machine makes run out first;
-        # wait_for shortens the last poll's timeout to the time it has left.
-        Fault("timeout", ({"kind": "latency", "ms": 30000},), timeout=0.5, cause=("within ", "s (timeout)"),
-              retried="read", gave_up="gave up after 1 retry", budget=1.0),
-        # Slower than the timeout in all, each byte within it: the body deadline ends it (or, on a
-        # loaded machine, the read timeout between two bytes).
+              retried=True, gave_up=gave_up_once),
+        # No answer for two minutes: each try waits its timeout, connecting or waiting for the
+        # answer, whichever a loaded machine makes run out first.
+        Fault("timeout", ({"kind": "latency", "ms": 120000},), timeout=0.5, cause=no_answer, retried=True,
+              gave_up=gave_up_once, budget=1.0, post=Expect(succeeds=False, words=no_answer, budget=0.5)),
+        # A byte every 200 ms, 100 s in all: the timeout bounds the whole body (or, on a loaded
+        # machine, the wait between two bytes).
         Fault("slow_body", ({"kind": "slow_body", "interval_ms": 200},), timeout=0.5,
               cause=("HTTP 200 answer", "(timeout)"), budget=0.7),
         Fault("reset_mid_body", ({"kind": "reset_mid_body"},), cause=("answer broke off", "closed by the server")),
-        Fault("burst_then_success", ({"kind": "status", "status": 503, "count": 2},), retries=3, retried="status",
-              budget=1.0, requests=3),
+        # A 503 burst shorter than the retries is ridden out.
+        Fault("burst_then_success", ({"kind": "status", "status": 503, "count": 2},), retries=3, retried=True,
+              budget=1.0, requests=3, post=post_503),
         Fault("persistent_5xx", ({"kind": "status", "status": 503},), retries=2,
-              cause=("HTTP 503: Service Unavailable",),
-              retried="status", gave_up="gave up after 2 retries", budget=1.0, requests=3, module_path=ALL_MODULES),
-        Fault("rate_limited_briefly", ({"kind": "rate_limit", "seconds": 1, "count": 1},), retried="rate",
+              cause=("HTTP 503: Service Unavailable",), retried=True, gave_up="gave up after 2 retries", budget=1.0,
+              requests=3, post=post_503, module_path=ALL_MODULES),
+        # The server turned the request away before doing anything: its Retry-After is waited
+        # for, and any request tried again, a POST too.
+        Fault("rate_limited_briefly", ({"kind": "rate_limit", "seconds": 1, "count": 1},), retried=True,
               budget=1.0, waits=1.0, requests=2),
+        # Coder's own 429 (Retry-After 60, a message naming the limit), longer than the timeout:
+        # fails at once, naming the rate limit.
         Fault("rate_limited_too_long", ({"kind": "rate_limit", "seconds": 60},), retries=3,
-              cause=("HTTP 429", "Retry-After 60s", "not waited for"), requests=1),
-        Fault("html_502", ({"kind": "html_502"},), cause=("HTTP 502 (text/html)", "Bad Gateway"), retried="status",
-              gave_up="gave up after 1 retry"),
-        Fault("truncated_json", ({"kind": "truncated_json"},), cause=("not valid JSON",)),
+              cause=("HTTP 429", "rate limited for sending more than", "Retry-After 60s", "not waited for"),
+              requests=1),
+        # A proxy's page: a 502 is tried again, its text shown.
+        Fault("html_502", ({"kind": "html_502"},), cause=("HTTP 502 (text/html)", "Bad Gateway"), retried=True,
+              gave_up=gave_up_once, requests=2,
+              post=Expect(succeeds=False, words=("HTTP 502 (text/html)", "Bad Gateway"), requests=1)),
+        # Invalid JSON fails at once.
+        Fault("truncated_json", ({"kind": "truncated_json"},), cause=("not valid JSON",), requests=1),
         # Valid JSON of another shape (a proxy's or a mock's): what returns answers as they are succeeds.
         Fault("json_of_another_shape", ({"kind": "status", "status": 200, "body": "a string, not an object"},),
               cause=("unexpected", "response"), spares_raw=True),
@@ -343,40 +390,18 @@ ROLE = Plugin("role", "deployment_check", "/api/v2/buildinfo", single_get=False,
 INVENTORY = Plugin("inventory", "deployments", "/api/v2/buildinfo", single_get=False, reads_stats=True)
 
 
-@dataclass(frozen=True)
-class Expect:
-    """What a case must do: succeed (with a warning, if any) or fail with these words, within budget."""
-
-    succeeds: bool
-    words: tuple = ()
-    warning: str = None
-    budget: float = 0.0
-    at_least: float = 0.0
-    requests: int = None
-
-
 def expect(plugin, fault):
+    """What the user of ``plugin`` sees under ``fault``."""
     if (fault.stats_only and not plugin.reads_stats) or (fault.spares_raw and plugin.raw):
         return Expect(succeeds=True)
     if plugin.polls:
-        # wait_for's own loop is the retry: each poll has no retries, and it gives up at wait_timeout.
-        if fault.recovers:
-            return Expect(succeeds=True, warning=fault.warning, budget=WAIT_TIMEOUT)
-        return Expect(succeeds=False, words=fault.cause + ("wait_timeout",),
-                      budget=WAIT_TIMEOUT + WAIT_SLEEP + fault.timeout)
-    budget = fault.budget
-    retried = fault.retried in ("connect", "rate") or (fault.retried in ("read", "status") and not plugin.post)
-    requests = None
-    if plugin.single_get and fault.requests is not None:
-        requests = fault.requests if retried else 1
-    if fault.recovers and fault.retried and not retried:
-        # A POST is not repeated after a 5xx: the server may have done the work already.
-        return Expect(succeeds=False, words=("HTTP 503",), budget=budget, requests=requests)
-    if fault.recovers:
-        return Expect(succeeds=True, warning="retrying" if fault.retried else fault.warning, budget=budget,
-                      at_least=fault.waits, requests=requests)
-    words = fault.cause + ((fault.gave_up,) if retried and fault.gave_up else ())
-    return Expect(succeeds=False, words=words, budget=budget, requests=requests)
+        wanted = fault.seen_by_wait_for()
+    elif plugin.post and fault.post is not None:
+        wanted = fault.post
+    else:
+        wanted = fault.seen_by_a_get()
+    # Only the requests of a plugin that reads its one endpoint once add up to a known count.
+    return wanted if plugin.single_get else replace(wanted, requests=None)
 
 
 # --- running a plugin type against every fault -----------------------------------------------
@@ -553,8 +578,8 @@ def check_cases(tally, bench, run, outcome, shared_budget=None):
             problems.append("%s: succeeded but must fail with %s" % (where, wanted.words))
         elif failed:
             problems += tally.error_line(where, message, url, plugin.endpoint_for(fault), *wanted.words)
-        if wanted.warning and not any(url in line and wanted.warning in line for line in run.output.splitlines()):
-            problems.append("%s: no warning with %r" % (where, wanted.warning))
+        problems += ["%s: no warning with %r" % (where, warning) for warning in wanted.warnings
+                     if not any(url in line and warning in line for line in run.output.splitlines())]
         problems += tally.timing(where, seconds, wanted.budget if shared_budget is None else shared_budget,
                                  wanted.at_least)
         if simulator is not None and wanted.requests is not None and simulator.request_count() != wanted.requests:

@@ -1,8 +1,9 @@
 """Every plugin type against every fault of the simulator, with the canary credentials.
 
-Per case: the outcome (a recovery succeeds and warns; anything else fails), ONE error line naming
-the deployment, the endpoint and the cause, no traceback in any output, the time within what the
-options allow, exact request counts where retries decide them, and no token at the redirect target.
+Per case, what its user must see (``support.expect``): success or ONE error line naming the
+deployment, the endpoint and the cause; a warning for each retry; no traceback in any output; the
+time within what the options allow (and no less than a Retry-After or wait_timeout asks); the
+request counts the documentation promises; no token at the redirect target.
 """
 
 from .support import (

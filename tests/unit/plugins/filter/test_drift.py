@@ -170,6 +170,8 @@ def test_a_key_with_dots_of_its_own_wins_over_the_path():
 
 def test_list_items_are_addressed_by_index():
     assert check('config.derp.server.stun_addresses.0', 'stun.l.google.com:19302') == 'pass'
+    # Only ASCII digits are an index: int() would read full-width ones.
+    assert check('config.derp.server.stun_addresses.\uff10', None) == 'pass'
     assert drift(FACTS, {'config.experiments.5': 'x'})[0]['actual'] is None
 
 

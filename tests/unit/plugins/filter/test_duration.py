@@ -44,6 +44,8 @@ def test_duration_is_an_int_when_whole():
     (True, 'True'),
     ([1], '[1]'),
     (None, 'None'),
+    ('\uff11\uff12', "invalid Go duration '\uff11\uff12'"),     # full-width digits are no number
+    ('\uff11h', "invalid Go duration '\uff11h'"),
 ])
 def test_duration_rejects_what_is_not_a_duration(given, message):
     with pytest.raises(AnsibleFilterError) as caught:
@@ -75,7 +77,7 @@ def test_duration_and_go_duration_round_trip(seconds):
     assert duration(go_duration(seconds)) == seconds
 
 
-@pytest.mark.parametrize('given', ['a week', None, False, {'seconds': 1}])
+@pytest.mark.parametrize('given', ['a week', None, False, {'seconds': 1}, '\uff19\uff10'])
 def test_go_duration_rejects_what_is_not_a_duration(given):
     with pytest.raises(AnsibleFilterError, match=r'^coder\.coderd\.go_duration: '):
         go_duration(given)

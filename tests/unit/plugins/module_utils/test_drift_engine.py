@@ -17,8 +17,9 @@ from coder_sim.examples import example as load
 
 from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _drift
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import SCHEMA, SEVERITIES
+from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 from ansible_collections.coder.coderd.plugins.module_utils._values import (
-    DeploymentConfig, normalize_api_root, normalize_build_info, normalize_experiments, normalize_ssh,
+    normalize_api_root, normalize_build_info, normalize_experiments, normalize_ssh,
     normalize_stats, normalize_token_config, normalize_update_check,
 )
 

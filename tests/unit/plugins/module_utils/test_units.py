@@ -58,7 +58,7 @@ def test_parse_go_duration_ns_is_exact():
 
 @pytest.mark.parametrize('text', [
     '', ' ', '1', '-', 'h', '1x', '1h 30m', '--1h', '1h-30m', '.s', 'd', '1.2.3s', 'P1D', '1mss',
-    '9223372036854775808ns', '2562048h', '106752d',
+    '9223372036854775808ns', '2562048h', '106752d', '\uff11h', '1h\uff13\uff10m', '\u0663s',
 ])
 def test_parse_go_duration_rejects(text):
     with pytest.raises(ValueError) as error:
@@ -92,7 +92,8 @@ def test_to_seconds(value, seconds):
     assert type(result) is type(seconds)
 
 
-@pytest.mark.parametrize('value', [True, None, 'abc', '1 hour', float('nan'), float('inf'), [60]])
+@pytest.mark.parametrize('value', [True, None, 'abc', '1 hour', float('nan'), float('inf'), [60],
+                                   '\uff11\uff12', '\uff11.5', '1\u0663'])
 def test_to_seconds_rejects(value):
     with pytest.raises(ValueError):
         to_seconds(value)
@@ -242,7 +243,8 @@ def test_parse_version(text, parsed):
     assert parse_version(text) == dict(zip(('major', 'minor', 'patch', 'prerelease', 'build'), parsed))
 
 
-@pytest.mark.parametrize('text', ['', 'latest', 'v2.x', '2.34.3.1', 'v-2', '2.34.3+', None, 2.34])
+@pytest.mark.parametrize('text', ['', 'latest', 'v2.x', '2.34.3.1', 'v-2', '2.34.3+', None, 2.34,
+                                  'v\uff12.34.3', 'v2.3\uff14', '\u0662.34'])
 def test_parse_version_rejects(text):
     with pytest.raises(ValueError) as error:
         parse_version(text)
@@ -325,6 +327,8 @@ def test_version_satisfies(version, constraint, expected):
     ('>=2.*', 'wildcard'),
     ('~', "''"),
     (None, 'None'),
+    ('>=\uff12.30', "'\uff12.30'"),
+    ('\uff12.*', "'\uff12.*'"),
 ])
 def test_version_satisfies_rejects_constraints(constraint, culprit):
     with pytest.raises(ValueError) as error:

@@ -45,6 +45,8 @@ def test_versions_meet_constraints(version, constraint, expected):
     ('v2.34.3', '', "''"),
     ('v2.34.3', '>=2,,<3', "'>=2,,<3'"),
     (None, '>=2', 'None'),
+    ('v\uff12.34.3', '>=2.30', "'v\uff12.34.3'"),   # full-width digits are no version
+    ('v2.34.3', '>=\uff12.30', "'>=\uff12.30'"),
 ])
 def test_bad_input_fails_with_one_line_naming_it(version, constraint, named):
     with pytest.raises(AnsibleFilterError) as caught:
