@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from coder_sim.examples import example as load
 
 from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _drift
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import SCHEMA, SEVERITIES
@@ -22,14 +23,8 @@ from ansible_collections.coder.coderd.plugins.module_utils._values import (
     normalize_stats, normalize_token_config, normalize_update_check,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / 'fixtures'
 REPO = Path(__file__).resolve().parents[4]
 TODAY = datetime.date(2026, 6, 1)
-
-
-def load(name):
-    with open(str(FIXTURES / name), encoding='utf-8') as handle:
-        return json.load(handle)
 
 
 @pytest.fixture(scope='module')

@@ -359,7 +359,7 @@ def _render_option(spec, resolved, defaults):
 def _render_copy(option_copy, resolved):
     """use_instead holds copies of the replacement options made before parsing:
     their `value` follows the live value (shared pointer) but they carry no
-    value_source, and codersdk does not scrub secrets in them (FACTS §6)."""
+    value_source, and codersdk does not scrub secrets in them."""
     replacement = catalog().by_flag[option_copy["flag"]]
     rendered = dict(option_copy)
     rendered["value"] = _option_value(replacement, resolved[replacement.path][0])

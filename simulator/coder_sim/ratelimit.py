@@ -28,10 +28,6 @@ class SlidingWindowLimiter(object):
         self._lock = threading.Lock()
         self._counts = {}  # key -> {window start: count}, at most the two latest windows
 
-    def reset(self):
-        with self._lock:
-            self._counts.clear()
-
     def hit(self, key, limit):
         """Count one request for `key`; returns whether it may pass and the
         X-Ratelimit-* / Retry-After headers httprate sets."""
@@ -52,12 +48,6 @@ class SlidingWindowLimiter(object):
             counts[window] = current + 1
         headers.append(("X-Ratelimit-Remaining", str(limit - rate - 1)))
         return Decision(True, headers)
-
-    def bypass(self, limit):
-        """An owner's X-Coder-Bypass-Ratelimit request: coderd keys it with a
-        fresh random key, so it always passes with a full budget."""
-        headers = _window_headers(_window_start(self._clock()), limit)
-        return Decision(True, headers + [("X-Ratelimit-Remaining", str(limit - 1))])
 
 
 def _window_start(now):

@@ -1,19 +1,15 @@
 """Every simulator answer validates against the shipped wire schema."""
 
 import json
-import os
 
 import pytest
 import requests
 from jsonschema import Draft202012Validator
 
 from coder_sim import DEFAULT_TOKENS
-from coder_sim.examples import DATA_DIR
+from coder_sim.examples import example_bytes, wire_schema
 
-SCHEMA_PATH = os.path.join(os.path.dirname(DATA_DIR), "schema", "wire.schema.json")
-with open(SCHEMA_PATH, encoding="utf-8") as _handle:
-    SCHEMA = json.load(_handle)
-CSP_REPORT = os.path.join(DATA_DIR, "examples", "csp-report-request.json")
+SCHEMA = wire_schema()
 
 ENDPOINTS = [
     ("GET", "/api/v2/", "api-root-handler"),
@@ -46,8 +42,7 @@ def test_schema_is_the_wire_schema_with_its_provenance():
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method,path,operation", ENDPOINTS, ids=[op for _method, _path, op in ENDPOINTS])
 def test_answer_validates(coder_sim, method, path, operation, role):
-    with open(CSP_REPORT, "rb") as handle:
-        body = handle.read() if method == "POST" else None
+    body = example_bytes("csp-report-request.json") if method == "POST" else None
     response = requests.request(method, coder_sim.url + path, data=body, timeout=5,
                                 headers={"Coder-Session-Token": DEFAULT_TOKENS[role]})
     answer = response.json()

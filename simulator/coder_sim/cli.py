@@ -1,7 +1,9 @@
 """Command line: run simulated Coder deployments until SIGTERM/SIGINT.
 
-    PYTHONPATH=tests/simulator python -m coder_sim [--host 127.0.0.1] [--port 0]
-        [--state FILE.yml] [--tls] [--latency-ms N] [--deployments N] [--url-file F]
+    coder-sim [--host 127.0.0.1] [--port 0] [--state FILE.yml] [--tls]
+        [--latency-ms N] [--deployments N] [--url-file F]
+
+(``python -m coder_sim`` runs the same.)
 
 Prints each deployment's base URL on its own line (flushed) once listening.
 Exit codes: 0 after a clean stop, 2 for bad arguments or a bad state file.
@@ -21,7 +23,7 @@ _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="python -m coder_sim", description="Simulated Coder deployment(s).")
+    parser = argparse.ArgumentParser(prog="coder-sim", description="Simulated Coder deployment(s).")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: a free port)")
     parser.add_argument("--state", help="YAML state file (deployment values, users, faults, ...)")
@@ -69,17 +71,17 @@ def main(argv=None):
                 simulator.set_state({"deployment_id": _deployment_id(simulator.state["deployment_id"], index)})
             simulators.append(simulator)
     except StateError as exc:
-        print("coder_sim: error: %s" % exc, file=sys.stderr)
+        print("coder-sim: error: %s" % exc, file=sys.stderr)
         return 2
 
     try:
         urls = [simulator.start().url for simulator in simulators]
     except OSError as exc:
-        print("coder_sim: error: cannot listen on %s:%d: %s" % (args.host, args.port, exc.strerror or exc),
+        print("coder-sim: error: cannot listen on %s:%d: %s" % (args.host, args.port, exc.strerror or exc),
               file=sys.stderr)
         return 2
     if args.tls:
-        print("coder_sim: CA certificate: %s" % simulators[0].ca_path, file=sys.stderr, flush=True)
+        print("coder-sim: CA certificate: %s" % simulators[0].ca_path, file=sys.stderr, flush=True)
     if args.url_file:
         _write_atomically(args.url_file, "".join(url + "\n" for url in urls))
     print("\n".join(urls), flush=True)
@@ -89,7 +91,3 @@ def main(argv=None):
         for simulator in simulators:
             simulator.stop()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

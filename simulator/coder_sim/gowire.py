@@ -102,20 +102,10 @@ def parse_int(text):
     return number
 
 
-def _trimmed_fraction(moment):
-    digits = "%06d" % moment.microsecond
-    digits = digits.rstrip("0")
-    return "." + digits if digits else ""
-
-
 def rfc3339_nano(moment):
     """time.Time JSON form (RFC3339Nano, trailing zeros trimmed) of a UTC datetime."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + _trimmed_fraction(moment) + "Z"
-
-
-def time_string(moment):
-    """time.Time.String() of a UTC datetime, as printed in "API key expired at ..."."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S") + _trimmed_fraction(moment) + " +0000 UTC"
+    fraction = ("%06d" % moment.microsecond).rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + ("." + fraction if fraction else "") + "Z"
 
 
 def round_half_away(value):

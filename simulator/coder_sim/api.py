@@ -1,6 +1,6 @@
 """The ten General endpoints of coderd v2.34.3 behind its /api/v2 middleware.
 
-Order of the real router (FACTS §1, §3, §4): PrecheckAPIKey (identify, never
+Order of the real router: PrecheckAPIKey (identify, never
 reject) -> rate limiter (keyed by user or IP, per path) -> route lookup ->
 apiKeyMiddleware on the protected groups (401) -> RBAC in the handler (403) ->
 handler. This module knows nothing about sockets: a Request goes in, a
@@ -12,14 +12,13 @@ import datetime
 import hmac
 import json
 import re
-import threading
 import time
 import uuid
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 from coder_sim import config_builder
 from coder_sim.examples import example
-from coder_sim.gowire import GoValueError, encode_json, parse_bool, rfc3339_nano, semver_compare, time_string
+from coder_sim.gowire import encode_json, rfc3339_nano, semver_compare
 from coder_sim.ratelimit import SlidingWindowLimiter
 from coder_sim.state import deployment_items
 
@@ -36,7 +35,6 @@ FORBIDDEN = {
 NOT_FOUND = {"message": "Resource not found or you do not have access to this resource"}
 ROUTE_NOT_FOUND = {"message": "Route not found."}
 STATS_PROCESSING = {"message": "Deployment stats are still processing!"}
-BYPASS_HEADER = "X-Coder-Bypass-Ratelimit"
 
 _DEPLOYMENT_READERS = ("owner", "auditor")  # hold deployment_config:read and deployment_stats:read
 _SITE_USER_READERS = ("owner", "auditor", "template-admin", "user-admin")
@@ -125,8 +123,6 @@ class CoderApp(object):
         self._snapshot = _Snapshot(state)
         self.started = time.time()  # the stats warm-up counts from here
         self.limiter = SlidingWindowLimiter()
-        self.csp_reports = []
-        self._csp_lock = threading.Lock()
 
     @property
     def state(self):
@@ -158,10 +154,11 @@ class CoderApp(object):
     # -- PrecheckAPIKey / apiKeyMiddleware ------------------------------------------------
 
     def _authenticate(self, snap, request):
-        token = _token_from(request)
+        # coderd also takes the token from a cookie, a query parameter or a Bearer header; the
+        # collection sends only this header.
+        token = request.headers.get("Coder-Session-Token")
         if not token:
-            return None, _unauthorized(snap, SIGNED_OUT,
-                                       "Cookie \"coder_session_token\" or query parameter must be provided.")
+            return None, _unauthorized(snap, "Cookie \"coder_session_token\" or query parameter must be provided.")
         parts = token.split("-")
         if len(parts) != 2:
             problem = "incorrect amount of API key parts, expected 2 got %d" % len(parts)
@@ -172,33 +169,21 @@ class CoderApp(object):
         else:
             problem = None
         if problem:
-            return None, _unauthorized(snap, SIGNED_OUT, "Invalid API key format: " + problem)
+            return None, _unauthorized(snap, "Invalid API key format: " + problem)
         user = snap.users_by_key_id.get(parts[0])
         if user is None:
-            return None, _unauthorized(snap, SIGNED_OUT, "API key is invalid.")
+            return None, _unauthorized(snap, "API key is invalid.")
         if not hmac.compare_digest(parts[1].encode(), user["token"].split("-")[1].encode()):
-            return None, _unauthorized(snap, SIGNED_OUT, "API key secret is invalid.")
-        expires_at = user["expires_at"]
-        if expires_at is not None and expires_at <= datetime.datetime.now(datetime.timezone.utc):
-            return None, _unauthorized(snap, SIGNED_OUT, "API key expired at \"%s\"." % time_string(expires_at))
-        if user["status"] == "suspended":
-            # Dormant users are re-activated on API routes, suspended ones are not.
-            return None, _unauthorized(
-                snap, "User is not active (status = \"suspended\"). Contact an admin to reactivate your account.", None)
+            return None, _unauthorized(snap, "API key secret is invalid.")
         return user, None
 
     # -- httprate ----------------------------------------------------------------------------
 
     def _rate_limit(self, snap, request, user):
-        """(429/428 Response or None, headers for the allowed response)."""
+        """(429 Response or None, headers for the allowed response)."""
         limit = snap.rate_limit
         if limit <= 0:
             return None, []
-        if user is not None and _truthy(request.headers.get(BYPASS_HEADER)):
-            if "owner" in user["roles"]:
-                return None, self.limiter.bypass(limit).headers
-            body = ('"%s" provided but user is not owner\n' % BYPASS_HEADER).encode()
-            return Response(428, [("Content-Type", TEXT_TYPE)], body), []
         key = (user["id"] if user else request.client_ip, request.path)
         decision = self.limiter.hit(key, limit)
         if decision.allowed:
@@ -250,11 +235,11 @@ class CoderApp(object):
         return json_response(200, body)
 
     def _csp_report(self, call):
-        report, problem = _decode_csp_violation(call.request.body)
-        if problem is not None:
-            return json_response(400, {"message": "Failed to read body, invalid json.", "detail": problem})
-        with self._csp_lock:
-            self.csp_reports.append(report)
+        try:
+            json.loads(call.request.body)
+        except ValueError as exc:
+            # coderd's detail is Go's decoder error; the collection only ever sends valid JSON.
+            return json_response(400, {"message": "Failed to read body, invalid json.", "detail": str(exc)})
         return json_response(200, "ok")
 
     def _updatecheck(self, call):
@@ -327,28 +312,16 @@ class CoderApp(object):
         return json_response(200, {"max_token_lifetime": snap.config.value(env)})
 
 
-def _unauthorized(snap, message, detail):
-    body = {"message": message}
-    if detail:
-        body["detail"] = detail
-    # Every 401 built on SignedOutErrorMessage says "expired" somewhere.
-    expired = "expired" in message or "expired" in (detail or "")
-    description = "The access token has expired" if expired else "The access token is invalid"
-    challenge = ('Bearer realm="coder", error="invalid_token", error_description="%s", '
-                 'resource_metadata="%s/.well-known/oauth-protected-resource"'
-                 % (description, snap.access_url.rstrip("/")))
-    return json_response(401, body, [("Www-Authenticate", challenge)])
+def _unauthorized(snap, detail):
+    # Every 401 the simulator gives is built on SignedOutErrorMessage, whose "expired" makes
+    # coderd's challenge say that the token has expired.
+    challenge = ('Bearer realm="coder", error="invalid_token", error_description="The access token has expired", '
+                 'resource_metadata="%s/.well-known/oauth-protected-resource"' % snap.access_url.rstrip("/"))
+    return json_response(401, {"message": SIGNED_OUT, "detail": detail}, [("Www-Authenticate", challenge)])
 
 
 def _has_role(user, roles):
     return any(role in roles for role in user["roles"])
-
-
-def _truthy(value):
-    try:
-        return value is not None and parse_bool(value)
-    except GoValueError:
-        return False
 
 
 def _stats_interval_seconds(nanoseconds):
@@ -357,124 +330,3 @@ def _stats_interval_seconds(nanoseconds):
     if nanoseconds < 0:
         return 60.0  # metricscache's fallback
     return nanoseconds / 1e9
-
-
-def _token_from(request):
-    """httpmw.APITokenFromRequest: the first non-empty source wins."""
-    cookie = _cookie(request.headers.get_all("Cookie") or [], "coder_session_token")
-    if cookie:
-        return cookie
-    query = parse_qs(request.query, keep_blank_values=True)
-    if query.get("coder_session_token", [""])[0]:
-        return query["coder_session_token"][0]
-    if request.headers.get("Coder-Session-Token"):
-        return request.headers.get("Coder-Session-Token")
-    authorization = request.headers.get("Authorization") or ""
-    if authorization[:7].lower() == "bearer ":
-        token = authorization[7:].strip()
-        if token:
-            return token
-    return query.get("access_token", [""])[0].strip()
-
-
-def _cookie(header_values, name):
-    for header in header_values:
-        for part in header.split(";"):
-            key, _separator, value = part.strip().partition("=")
-            if key == name and value:
-                return value.strip('"')
-    return ""
-
-
-_GO_SYNTAX_CONTEXT = {
-    "Expecting value": "looking for beginning of value",
-    "Expecting property name enclosed in double quotes": "looking for beginning of object key string",
-    "Expecting ':' delimiter": "after object key",
-    "Invalid \\escape": "in string escape code",
-    "Invalid control character at": "in string literal",
-}
-
-
-def _decode_csp_violation(body):
-    """json.NewDecoder(body).Decode(&cspViolation{}) -> (value, None) or (None, Go's error text)."""
-    text = body.decode("utf-8", errors="replace").lstrip(" \t\r\n")
-    if not text:
-        return None, "EOF"
-
-    def reject_constant(name):
-        raise json.JSONDecodeError("Expecting value", text, text.index(name[0]))
-    try:
-        value, _end = json.JSONDecoder(parse_constant=reject_constant).raw_decode(text)
-    except json.JSONDecodeError as exc:
-        if exc.pos >= len(text) or exc.msg.startswith("Unterminated string"):
-            return None, "unexpected EOF"
-        literal = _go_literal_error(text, exc)
-        if literal:
-            return None, literal
-        context = _GO_SYNTAX_CONTEXT.get(exc.msg)
-        if context is None:  # "Expecting ',' delimiter": depends on the enclosing container
-            context = "after object key:value pair" if _innermost_container(text[:exc.pos]) == "{" \
-                else "after array element"
-        return None, "invalid character %s %s" % (_go_quote_char(text[exc.pos]), context)
-    if value is None:
-        return value, None
-    if not isinstance(value, dict):
-        return None, "json: cannot unmarshal %s into Go value of type coderd.cspViolation" % _go_json_kind(value)
-    for key, report in value.items():
-        if key.lower() == "csp-report" and report is not None and not isinstance(report, dict):
-            return None, ("json: cannot unmarshal %s into Go struct field cspViolation.csp-report "
-                          "of type map[string]interface {}" % _go_json_kind(report))
-    return value, None
-
-
-def _go_literal_error(text, exc):
-    """Go checks true/false/null letter by letter once the first one matched."""
-    if exc.msg != "Expecting value" or text[exc.pos] not in "tfn":
-        return None
-    literal = {"t": "true", "f": "false", "n": "null"}[text[exc.pos]]
-    for offset, expected in enumerate(literal):
-        position = exc.pos + offset
-        if position >= len(text):
-            return "unexpected EOF"
-        if text[position] != expected:
-            return "invalid character %s in literal %s (expecting %s)" % (
-                _go_quote_char(text[position]), literal, _go_quote_char(expected))
-    raise AssertionError("unreachable: json rejected a complete %s literal" % literal)
-
-
-def _innermost_container(prefix):
-    stack, in_string, escaped = [], False, False
-    for char in prefix:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-            continue
-        if char == '"':
-            in_string = True
-        elif char in "[{":
-            stack.append(char)
-        elif char in "]}" and stack:
-            stack.pop()
-    return stack[-1] if stack else None
-
-
-def _go_quote_char(char):
-    if char == "'":
-        return "'\\''"
-    if char == '"':
-        return "'\"'"
-    return "'" + json.dumps(char)[1:-1] + "'"
-
-
-def _go_json_kind(value):
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"

@@ -1,6 +1,9 @@
 """pytest fixtures for tests that need a Coder server.
 
-Load with ``pytest_plugins = ["coder_sim.pytest_plugin"]`` and tests/simulator on sys.path.
+Load with ``pytest_plugins = ["coder_sim.pytest_plugin"]`` in a top-level conftest.py. It is
+not a pytest11 entry point on purpose: those load into every pytest run of the environment,
+which would import the simulator (and cryptography) and claim these fixture names in projects
+that never asked for them.
 """
 
 import pytest

@@ -90,10 +90,6 @@ class Simulator(object):
         """The current normalised state (read it; change it with set_state)."""
         return self._app.state
 
-    @property
-    def csp_reports(self):
-        return list(self._app.csp_reports)
-
     def set_state(self, update):
         """Merge `update` into the state (see state.merge_state); faults in it replace the fault list."""
         merged = merge_state(self._app.state, update)

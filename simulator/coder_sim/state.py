@@ -2,14 +2,12 @@
 
 Every key is optional; the defaults reproduce the recorded example answers.
 A state is a plain dict so tests can read and build one easily; load_state()
-returns it normalised (deployment values as strings, expiry times as aware
-datetimes, faults validated) or raises StateError with one line naming the
-source and the key.
+returns it normalised (deployment values as strings, faults validated) or
+raises StateError with one line naming the source and the key.
 """
 
 import copy
 import csv
-import datetime
 import difflib
 import io
 import json
@@ -28,15 +26,14 @@ DEFAULT_TOKENS = {
 }
 
 KNOWN_ROLES = ("owner", "auditor", "member", "template-admin", "user-admin")
-_USER_STATUSES = ("active", "dormant", "suspended")
 
 DEFAULT_STATE = {
     "version": "v2.34.3+4653f32",
     "provisioner_api_version": "1.18",
     "deployment_id": "8e3f6c2a-5b1d-4f0e-9a7c-2d4b6e8f0a13",
     "webpush_public_key": "BHcwARGQDbcrIlsO-IsnrDsOC_xb88unZbGYH6OmH9SDS9qDgAny9WG9iwbnTsa5pci3-Vh_K5ihDbR4t1I4tIQ",
-    # The scenario behind examples/deployment-config.json (FACTS §9). The two
-    # secrets are invented; the simulator must never serve them.
+    # The scenario behind examples/deployment-config.json (see examples/README.md).
+    # The two secrets are invented; the simulator must never serve them.
     "deployment": {
         "CODER_ACCESS_URL": "https://coder.example.com",
         "CODER_WILDCARD_ACCESS_URL": "*.coder.example.com",
@@ -51,13 +48,13 @@ DEFAULT_STATE = {
     "update_check": {"latest": "v2.34.3"},
     "users": [
         {"username": "admin", "id": "21359e27-f84b-464d-a1b5-d2a4fdfa43d0", "roles": ["owner"],
-         "token": DEFAULT_TOKENS["owner"], "status": "active", "expires_at": None},
+         "token": DEFAULT_TOKENS["owner"]},
         {"username": "auditor", "id": "212433b0-47d6-4725-8ca4-5cb988b10332", "roles": ["auditor"],
-         "token": DEFAULT_TOKENS["auditor"], "status": "active", "expires_at": None},
+         "token": DEFAULT_TOKENS["auditor"]},
         {"username": "member", "id": "0ccf3ec0-e2fd-45d2-ab7c-ae5436cebb4a", "roles": ["member"],
-         "token": DEFAULT_TOKENS["member"], "status": "active", "expires_at": None},
+         "token": DEFAULT_TOKENS["member"]},
         {"username": "tadmin", "id": "5a61e69e-49df-4f6c-9666-ec431afa9040", "roles": ["template-admin"],
-         "token": DEFAULT_TOKENS["template-admin"], "status": "active", "expires_at": None},
+         "token": DEFAULT_TOKENS["template-admin"]},
     ],
     "stats_warmup_seconds": 0,
     "faults": [],
@@ -68,7 +65,7 @@ DEFAULT_STATE = {
 # state file; they are folded into `deployment` so there is one source of truth.
 _SHORTHANDS = {"telemetry": "CODER_TELEMETRY_ENABLE", "upgrade_message": "CODER_CLI_UPGRADE_MESSAGE"}
 _MERGED_KEYS = ("deployment", "update_check")
-_USER_KEYS = ("username", "id", "roles", "token", "status", "expires_at")
+_USER_KEYS = ("username", "id", "roles", "token")
 
 
 class StateError(ValueError):
@@ -227,11 +224,7 @@ def _users(users, where):
                         where, key + ".id"),
             "roles": _roles(user.get("roles", ["member"]), where, key),
             "token": _token(user["token"], where, key),
-            "status": user.get("status", "active"),
-            "expires_at": _expiry(user.get("expires_at"), where, key),
         }
-        if entry["status"] not in _USER_STATUSES:
-            raise StateError("%s: %s.status: must be one of %s" % (where, key, ", ".join(_USER_STATUSES)))
         for label, value in (("username", entry["username"].lower()), ("id", entry["id"]),
                              ("token id", entry["token"].split("-")[0])):
             if value in seen[label]:
@@ -257,20 +250,3 @@ def _token(token, where, key):
         # Deliberately no token text in the message.
         raise StateError("%s: %s.token: must be <10 chars>-<22 chars>" % (where, key))
     return token
-
-
-def _expiry(value, where, key):
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise StateError("%s: %s.expires_at: not an ISO 8601 timestamp: %s" % (where, key, value))
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        value = datetime.datetime(value.year, value.month, value.day)
-    if not isinstance(value, datetime.datetime):
-        raise StateError("%s: %s.expires_at: must be a timestamp or null" % (where, key))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.timezone.utc)
-    return value.astimezone(datetime.timezone.utc)

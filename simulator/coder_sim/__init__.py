@@ -1,11 +1,11 @@
-"""A faithful simulator of the ten General endpoints of Coder (coderd) v2.34.3.
+"""A simulated Coder (coderd) deployment: the ten General endpoints of v2.34.3.
 
     from coder_sim import Simulator, DEFAULT_TOKENS
     with Simulator(state={"deployment": {"CODER_EXPERIMENTS": "workspace-usage"}}) as sim:
         ...  # sim.url, sim.requests, sim.set_faults([...])
 
-Run standalone with ``python -m coder_sim`` (see __main__.py). Test-only code:
-it is not part of the coder.coderd collection's public interface.
+Run standalone with the ``coder-sim`` command (or ``python -m coder_sim``, see cli.py).
+Tests only: its users and tokens are public.
 """
 
 from coder_sim.server import Simulator
