@@ -76,7 +76,9 @@ notes:
     environment (E(CODER_URL), E(CODER_SESSION_TOKEN), E(CODER_HEADER), E(CODER_CLIENT_TLS_CA_FILE),
     E(CODER_CLIENT_TLS_CERT_FILE), E(CODER_CLIENT_TLS_KEY_FILE)), the Coder CLI's login files, the default.
     Set them once for all modules with C(module_defaults) and the group C(group/coder.coderd.coderd)."
-  - The token never appears in results, messages or logs, and is never sent to another host on a redirect.
+  - The token never appears in results, messages or logs. The token and O(headers) are sent only to the deployment's
+    origin (scheme, host and port); a redirect elsewhere fails with an error, except the upgrade of C(http://host)
+    to C(https://host) on the default ports.
 requirements:
   - requests >= 2.25
 '''

@@ -151,8 +151,9 @@ class CoderClient:
             session.proxies = {}
         if settings.client_cert:
             session.cert = (settings.client_cert, settings.client_key) if settings.client_key else settings.client_cert
+        # The credentials (token and headers) go with each request, never on the session: only
+        # request() decides where they may be sent.
         session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
-        session.headers.update(settings.headers)
         retry = _BoundedRetry(
             total=settings.retries, connect=settings.retries, read=settings.retries, status=settings.retries,
             other=0, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset(['GET', 'HEAD']),
@@ -189,7 +190,7 @@ class CoderClient:
         path = check_api_path(path)
         url = self.base_url + API_PREFIX + path
         fail = _Failure(self.base_url, method, path, self._secrets)
-        headers = {}
+        headers = dict(self.settings.headers)
         if self.settings.token:
             headers['Coder-Session-Token'] = self.settings.token
         data = None
@@ -238,19 +239,36 @@ class CoderClient:
 
     def _follow(self, fail, url, response):
         target = urljoin(url, response.headers.get('Location', ''))
-        old, new = urlsplit(url), urlsplit(target)
-        same_origin = (old.hostname, old.port or _default_port(old.scheme)) == \
-            (new.hostname, new.port or _default_port(new.scheme))
-        upgrade_only = old.hostname == new.hostname and old.scheme == 'http' and new.scheme == 'https'
-        if not (same_origin and new.scheme == old.scheme) and not upgrade_only:
-            # requests would re-send Coder-Session-Token to the other host (only Authorization is dropped).
-            raise fail('HTTP %s redirect to another host (%s); refusing to send the token there'
-                       % (response.status_code, display_url('%s://%s' % (new.scheme, new.netloc))))
+        if not keeps_credentials(url, target):
+            # Refused rather than followed without credentials: an answer without them would only
+            # fail later with a 401 that hides where the request really went.
+            old, new = urlsplit(url), urlsplit(target)
+            raise fail('HTTP %s redirect to %s (%s); refusing to send the token and headers there '
+                       '(set url to it if it is your deployment)'
+                       % (response.status_code,
+                          'another host' if old.hostname != new.hostname else 'another port or scheme',
+                          display_url('%s://%s' % (new.scheme, new.netloc))))
         return target
 
 
-def _default_port(scheme):
-    return 443 if scheme == 'https' else 80
+def keeps_credentials(old_url, new_url):
+    """Whether a redirect from ``old_url`` to ``new_url`` stays where the credentials belong.
+
+    That is the same origin (scheme, host and port), or the upgrade of plain HTTP on the default
+    port to HTTPS on the default port of the same host: another port may be another service of
+    that host, which must get neither the token nor the headers.
+    """
+    old, new = urlsplit(old_url), urlsplit(new_url)
+    try:
+        old_origin = (old.scheme, old.hostname, old.port or _DEFAULT_PORTS.get(old.scheme))
+        new_origin = (new.scheme, new.hostname, new.port or _DEFAULT_PORTS.get(new.scheme))
+    except ValueError:  # a port that is no number
+        return False
+    upgrade = old_origin == ('http', old.hostname, 80) and new_origin == ('https', old.hostname, 443)
+    return new_origin == old_origin or upgrade
+
+
+_DEFAULT_PORTS = {'http': 80, 'https': 443}
 
 
 class _Secrets:

@@ -13,7 +13,7 @@ from coder_sim import DEFAULT_TOKENS
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment
 from ansible_collections.coder.coderd.plugins.module_utils._client import (
-    CoderClient, CoderError, check_api_path, encode_path_segment,
+    CoderClient, CoderError, check_api_path, encode_path_segment, keeps_credentials,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     ConnectionOptionError, resolve_connection,
@@ -151,8 +151,36 @@ def test_a_redirect_to_another_host_is_refused_before_the_token_goes_there(coder
     coder_sim.set_faults([{"kind": "redirect_other_host"}])
     error, seconds = failure(coder_sim.url, headers={"X-Proxy-Auth": SECRET_HEADER})
     assert "HTTP 302 redirect to another host (http://127.0.0.2:" in str(error)
-    assert str(error).endswith("refusing to send the token there")
+    assert "refusing to send the token and headers there" in str(error)
     assert coder_sim.leaks == []
+
+
+def test_an_upgrade_to_https_on_another_port_gets_no_credential(canned_server):
+    """A 301 from http://host:P1 to https://host:P2 leaves the origin: the trap on P2 hears nothing."""
+    trap = canned_server(200, [("Content-Type", "application/json")], b'{"version": "v2.34.3"}', tls=True)
+    redirector = canned_server(301, [("Location", trap.url + "/api/v2/buildinfo")])
+    error, seconds = failure(redirector.url, ca_path=trap.ca_path, headers={"X-Proxy-Auth": SECRET_HEADER})
+    assert str(error) == ("%s GET /api/v2/buildinfo: HTTP 301 redirect to another port or scheme (%s); refusing to "
+                          "send the token and headers there (set url to it if it is your deployment)"
+                          % (redirector.url, trap.url))
+    assert trap.received == []
+    assert [request.get("Coder-Session-Token") for request in redirector.received] == [TOKEN]
+
+
+@pytest.mark.parametrize("old, new, keeps", [
+    ("http://coder.example.com", "https://coder.example.com/x", True),
+    ("http://coder.example.com:80", "https://coder.example.com:443/x", True),
+    ("http://coder.example.com", "https://coder.example.com:8443/x", False),
+    ("http://coder.example.com:8080", "https://coder.example.com:8443/x", False),
+    ("http://coder.example.com:8080", "https://coder.example.com:8080/x", False),
+    ("http://coder.example.com:8080", "http://coder.example.com:8080/x", True),
+    ("https://coder.example.com", "https://coder.example.com:443/x", True),
+    ("https://coder.example.com", "http://coder.example.com/x", False),
+    ("https://coder.example.com", "https://coder.example.com:8443/x", False),
+    ("https://coder.example.com", "https://other.example.com/x", False),
+])
+def test_credentials_stay_within_their_origin(old, new, keeps):
+    assert keeps_credentials(old, new) is keeps
 
 
 def test_credentials_echoed_by_the_server_are_hidden(coder_sim):

@@ -1,0 +1,115 @@
+"""Hostile servers against the HTTP client and the connection layer, through every plugin type.
+
+A server here answers with bytes the simulator never sends (a redirect to another port, JSON
+nested a hundred thousand levels deep, a message of a mebibyte, Retry-After as a date), or a
+task hands the client what a remote module cannot carry. Every run is at -vvvv with the canary
+credentials and is scanned for them and for tracebacks; every failure must be one line naming
+the deployment and the cause.
+"""
+
+import json
+
+import yaml
+
+from .support import CONNECTION_PLUGINS, run_texts
+
+CONTROLLER = {"ansible_connection": "local"}
+REMOTE = {"ansible_connection": "remote_local"}
+SHOWN = "Show what the inventory found"
+JSON_HEADERS = [("Content-Type", "application/json")]
+
+
+def inventory_of(canary, url, **host_vars):
+    """``controller`` does the work in-process, ``remote`` runs the module (as for a remote host)."""
+    common = dict(canary.connection_vars(), ansible_coder_url=url, ansible_coder_retries=0, **host_vars)
+    return json.dumps({"all": {"hosts": {"controller": dict(common, **CONTROLLER),
+                                         "remote": dict(common, **REMOTE)}}}, indent=2)
+
+
+def module(name, **args):
+    return ("module " + name, {"coder.coderd." + name: args})
+
+
+def lookup(name, *terms):
+    call = "lookup(%s)" % ", ".join(json.dumps(part) for part in ("coder.coderd." + name,) + terms)
+    return ("lookup " + name, {"ansible.builtin.debug": {"msg": "{{ %s }}" % call}})
+
+
+def run_cases(run_playbook, canary, url, cases, remote=(), **host_vars):
+    """Each (plugin id, task) on the controller, and the modules named in ``remote`` also through
+    the module on a "remote" host; returns (run, {(plugin id, host): (status, result)})."""
+    tasks = []
+    for plugin_id, task in cases:
+        hosts = ["controller"] + (["remote"] if plugin_id in remote else [])
+        tasks.append(dict({"name": plugin_id, "register": "outcome", "ignore_errors": True}, **task,
+                          when="inventory_hostname in %s" % json.dumps(hosts)))
+    play = [{"name": "A hostile server", "hosts": "all", "gather_facts": False, "strategy": "free", "tasks": tasks}]
+    run = run_playbook(yaml.safe_dump(play, sort_keys=False, width=1000), inventory=inventory_of(canary, url, **host_vars),
+                       env={"ANSIBLE_CONNECTION_PLUGINS": CONNECTION_PLUGINS}, verbosity=4, timeout=180)
+    outcomes = dict(((record["task"], record["host"]), (record["status"], record["result"]))
+                    for record in run.results if record["status"] != "skipped")
+    return run, outcomes
+
+
+def failures(tally, outcomes, *words):
+    """Problems of cases that must each fail with one line holding ``words``; each case is counted."""
+    problems = []
+    for (plugin_id, host), (status, result) in sorted(outcomes.items()):
+        where = "%s on %s" % (plugin_id, host)
+        tally.tried(plugin_id)
+        if status != "failed":
+            problems.append("%s: %s, but must fail with %s" % (where, status, words))
+            continue
+        problems += tally.error_line(where, result.get("msg"), *words)
+    return problems
+
+
+def run_inventory(run_playbook, directory, entries, **top_level):
+    """The inventory plugin over ``entries``; returns (run, {host: {reachable, url, error}})."""
+    source = directory / "hostile.coder.yml"
+    source.write_text(yaml.safe_dump(dict({"plugin": "coder.coderd.deployments", "deployments": entries},
+                                          **top_level)), encoding="utf-8")
+    show = {"reachable": "{{ coder_reachable }}", "url": "{{ coder_url }}", "error": "{{ coder_error | default('') }}"}
+    play = [{"name": "The deployments of a hostile inventory", "hosts": "all", "gather_facts": False,
+             "connection": "local", "tasks": [{"name": SHOWN, "ansible.builtin.debug": {"msg": show}}]}]
+    run = run_playbook(yaml.safe_dump(play, sort_keys=False), inventory=source, verbosity=4, timeout=120,
+                       env={"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "1"})
+    return run, dict((record["host"], record["result"]["msg"]) for record in run.results if record["task"] == SHOWN)
+
+
+def unreachable(tally, hosts, name, *words):
+    """Problems of an inventory host that must be there, unreachable, with one error line holding ``words``."""
+    tally.tried("inventory deployments")
+    if name not in hosts:
+        return ["inventory: host %s is missing; hosts: %s" % (name, sorted(hosts))]
+    if hosts[name]["reachable"] not in (False, "False", "false"):
+        return ["inventory: host %s is reachable, but must not be" % name]
+    return tally.error_line("inventory host %s" % name, hosts[name]["error"], *words)
+
+
+def fleet_entry(canary, name, url, **options):
+    return dict(name=name, url=url, token=canary.token, headers=canary.headers, retries=0, **options)
+
+
+# --- credentials stay on their origin ----------------------------------------------------------
+
+def test_credentials_never_follow_a_redirect_to_another_port(run_playbook, canned_server, canary, tally, tmp_path):
+    """http://127.0.0.1:P1 answers 301 to https://127.0.0.1:P2, a trap that records what it hears."""
+    trap = canned_server(200, JSON_HEADERS, b'{"version": "v2.34.3+4653f32"}', tls=True)
+    redirector = canned_server(301, [("Location", trap.url + "/api/v2/buildinfo")])
+    words = (redirector.url, "redirect to another port or scheme", trap.url, "refusing to send the token")
+    cases = [module("build_info"), module("deployment_info", gather_subset=["build"]),
+             lookup("build_info", "version"), lookup("api", "/buildinfo")]
+    run, outcomes = run_cases(run_playbook, canary, redirector.url, cases, remote=("module build_info",),
+                              ansible_coder_ca_path=trap.ca_path)
+    inventory_run, hosts = run_inventory(run_playbook, tmp_path, [
+        fleet_entry(canary, "redirected", redirector.url, ca_path=trap.ca_path)])
+
+    problems = tally.scan(canary, "redirect to another port", dict(
+        run_texts(run), trap=json.dumps(trap.received), **{"inventory " + name: text for name, text in
+                                                             run_texts(inventory_run).items()}))
+    problems += failures(tally, outcomes, *words)
+    problems += unreachable(tally, hosts, "redirected", *words)
+    assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]
+    assert not problems, "\n".join(problems)
+    assert trap.received == [], "the trap on the other port got %d requests" % len(trap.received)
