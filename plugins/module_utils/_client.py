@@ -14,6 +14,8 @@ import re
 import socket
 import time
 import warnings
+from array import array
+from itertools import accumulate
 
 try:
     from urllib.parse import quote, urljoin, urlsplit
@@ -38,6 +40,10 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import di
 
 API_PREFIX = '/api/v2'
 MAX_BODY_BYTES = 16 * 1024 * 1024
+# Coder's deepest answer (the health report) nests 8 levels. Refusing anything deeper than this
+# before decoding keeps every recursive walk of the answer (the JSON decoder, the value model,
+# Ansible's templating and result handling) far from Python's recursion limit.
+MAX_JSON_DEPTH = 64
 MAX_REDIRECTS = 5
 RETRY_STATUSES = (429, 502, 503, 504)
 _EXCERPT_CHARS = 160
@@ -414,11 +420,32 @@ def _retry_note(response, timeout):
     return ' (%s)' % '; '.join(notes) if notes else ''
 
 
+_JSON_STRING = re.compile(b'"[^"]*"')
+_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b'[]{}')
+_DEPTH_STEPS = bytes.maketrans(b'[{]}', b'\x01\x01\xff\xff')
+
+
+def nests_deeper(body, limit):
+    """Whether JSON ``body`` (bytes) opens more than ``limit`` arrays or objects inside each other.
+
+    A linear scan without recursion, at C speed: the escapes and the strings go (no bracket in a
+    string counts), the brackets become steps of +1 / -1, and their running sum is the depth.
+    """
+    if body.count(b'[') + body.count(b'{') <= limit:
+        return False
+    structure = _JSON_STRING.sub(b'', body.replace(b'\\\\', b'').replace(b'\\"', b''))
+    steps = array('b', structure.translate(_DEPTH_STEPS, _NOT_A_BRACKET))
+    return next(filter(limit.__lt__, accumulate(steps)), None) is not None
+
+
 def _decode(fail, response, body, timeout):
     status = response.status_code
     content_type = response.headers.get('Content-Type', '')
     is_json = 'json' in content_type.lower()
     parsed, parse_error = None, None
+    if body and is_json and nests_deeper(body, MAX_JSON_DEPTH):
+        raise fail('HTTP %s answer nests deeper than %d levels, which no Coder answer does; refusing to decode it'
+                   % (status, MAX_JSON_DEPTH), status=status)
     if body and is_json:
         try:
             parsed = json.loads(body.decode('utf-8'))

@@ -87,6 +87,13 @@ def unreachable(tally, hosts, name, *words):
     return tally.error_line("inventory host %s" % name, hosts[name]["error"], *words)
 
 
+def all_texts(run, inventory_run):
+    """What the task run and the inventory run wrote, for the scan for secrets and tracebacks."""
+    texts = run_texts(run)
+    texts.update(("inventory " + name, text) for name, text in run_texts(inventory_run).items())
+    return texts
+
+
 def fleet_entry(canary, name, url, **options):
     return dict(name=name, url=url, token=canary.token, headers=canary.headers, retries=0, **options)
 
@@ -105,11 +112,38 @@ def test_credentials_never_follow_a_redirect_to_another_port(run_playbook, canne
     inventory_run, hosts = run_inventory(run_playbook, tmp_path, [
         fleet_entry(canary, "redirected", redirector.url, ca_path=trap.ca_path)])
 
-    problems = tally.scan(canary, "redirect to another port", dict(
-        run_texts(run), trap=json.dumps(trap.received), **{"inventory " + name: text for name, text in
-                                                             run_texts(inventory_run).items()}))
+    problems = tally.scan(canary, "redirect to another port",
+                          dict(all_texts(run, inventory_run), trap=json.dumps(trap.received)))
     problems += failures(tally, outcomes, *words)
     problems += unreachable(tally, hosts, "redirected", *words)
-    assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]
     assert not problems, "\n".join(problems)
+    assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]
     assert trap.received == [], "the trap on the other port got %d requests" % len(trap.received)
+
+
+# --- hostile JSON -------------------------------------------------------------------------------
+
+DEEP_JSON = b'{"version":' * 100000 + b'"v2.34.3"' + b"}" * 100000
+
+
+def test_json_nested_too_deep_is_one_line_everywhere(run_playbook, canned_server, coder_sim_factory, canary, tally,
+                                                      tmp_path):
+    """A body nested 100,000 levels deep, for every endpoint; in the inventory beside a healthy deployment."""
+    deep = canned_server(200, JSON_HEADERS, DEEP_JSON)
+    words = (deep.url, "answer nests deeper than 64 levels")
+    cases = [module("build_info"), module("deployment_config_info"), module("deployment_info"),
+             module("deployment_assert", desired={"version": ">=2.0.0"}),
+             module("wait_for", wait_timeout=1, sleep=0.2),
+             lookup("build_info", "version"), lookup("deployment_config", "CODER_ACCESS_URL"), lookup("api", "/buildinfo")]
+    run, outcomes = run_cases(run_playbook, canary, deep.url, cases, remote=("module build_info", "module deployment_info"))
+    healthy = coder_sim_factory(state=canary.state())
+    inventory_run, hosts = run_inventory(run_playbook, tmp_path, [fleet_entry(canary, "deep", deep.url),
+                                                                  fleet_entry(canary, "healthy", healthy.url)])
+
+    problems = tally.scan(canary, "deep JSON", all_texts(run, inventory_run))
+    problems += failures(tally, outcomes, *words)
+    problems += unreachable(tally, hosts, "deep", *words)
+    if hosts.get("healthy", {}).get("reachable") not in (True, "True", "true"):
+        problems.append("inventory: the healthy deployment beside the deep one is %s" % hosts.get("healthy", "missing"))
+    assert not problems, "\n".join(problems)
+    assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]

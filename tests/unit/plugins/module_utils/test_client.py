@@ -5,6 +5,7 @@
 
 import socket
 import time
+from pathlib import Path
 
 import pytest
 import requests.certs
@@ -13,12 +14,13 @@ from coder_sim import DEFAULT_TOKENS
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment
 from ansible_collections.coder.coderd.plugins.module_utils._client import (
-    CoderClient, CoderError, check_api_path, encode_path_segment, keeps_credentials,
+    MAX_JSON_DEPTH, CoderClient, CoderError, check_api_path, encode_path_segment, keeps_credentials, nests_deeper,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     ConnectionOptionError, resolve_connection,
 )
 
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TOKEN = DEFAULT_TOKENS["owner"]
 SECRET_HEADER = "proxy-secret-0123456789"
 
@@ -192,6 +194,35 @@ def test_credentials_echoed_by_the_server_are_hidden(coder_sim):
     assert (error.message, error.detail) == ("token <hidden> is not allowed", "header <hidden> is wrong")
     assert error.validations == [{"field": "token", "detail": "<hidden>"}]
     assert TOKEN not in repr(error.to_dict()) and SECRET_HEADER not in repr(error.to_dict())
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_an_answer_nested_too_deep_is_refused_before_decoding(canned_server, status):
+    deep = canned_server(status, [("Content-Type", "application/json")], b'{"a":' * 100000 + b"1" + b"}" * 100000)
+    error, seconds = failure(deep.url)
+    assert str(error) == ("%s GET /api/v2/buildinfo: HTTP %d answer nests deeper than 64 levels, which no Coder answer "
+                          "does; refusing to decode it" % (deep.url, status))
+
+
+@pytest.mark.parametrize("text, limit, deeper", [
+    ("[" * 65 + "]" * 65, 64, True),
+    ("[" * 64 + "]" * 64, 64, False),
+    ("[" * 100000, 64, True),                                  # cut off: the open levels still count
+    ("[[1], [2], [3]]" * 40, 2, False),                        # wide is not deep
+    ('{"a": "' + "[" * 100 + '"}', 2, False),                  # brackets in strings do not count
+    ('[["\\"], ["\"[[[[", "\\\"{{{{"]]', 2, False),        # nor do escaped quotes end a string
+    ('[{"a": [{"b": [{"c": []}]}]}]', 6, True),
+    ('[{"a": [{"b": [{"c": []}]}]}]', 7, False),
+])
+def test_nesting_depth_is_counted_outside_strings(text, limit, deeper):
+    assert nests_deeper(text.encode(), limit) is deeper
+
+
+def test_real_coder_answers_nest_far_less_than_the_limit():
+    answers = sorted(FIXTURES.glob("*.json"))
+    assert answers
+    for path in answers:
+        assert not nests_deeper(path.read_bytes(), MAX_JSON_DEPTH // 8), path.name
 
 
 @pytest.mark.parametrize("body, cause", [
