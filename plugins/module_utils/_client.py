@@ -47,6 +47,10 @@ MAX_JSON_DEPTH = 64
 MAX_REDIRECTS = 5
 RETRY_STATUSES = (429, 502, 503, 504)
 _EXCERPT_CHARS = 160
+# What a server says goes into one line: each of its texts (message, detail, a validation) is cut
+# to SERVER_TEXT_CHARS, and at most MAX_VALIDATIONS validations are listed.
+SERVER_TEXT_CHARS = 300
+MAX_VALIDATIONS = 5
 USER_AGENT = 'coder.coderd-ansible'
 
 
@@ -302,14 +306,20 @@ class _Failure:
         self.deployment, self.method, self.path, self.secrets = deployment, method, path, secrets
 
     def __call__(self, cause, **details):
-        for name in ('message', 'detail'):
-            if isinstance(details.get(name), str):
-                details[name] = self.secrets.hide(details[name])
-        if details.get('validations'):
-            details['validations'] = [dict((key, self.secrets.hide(value) if isinstance(value, str) else value)
-                                           for key, value in item.items()) for item in details['validations']]
         return CoderError(self.secrets.hide(cause), deployment=self.deployment, method=self.method, path=self.path,
                           **details)
+
+    def server_text(self, value, limit=SERVER_TEXT_CHARS):
+        """Text the server sent, fit for a message: credentials hidden first (a cut must not leave
+        half a token behind), then cut to ``limit`` characters."""
+        return None if value is None else clip(self.secrets.hide(str(value)), limit)
+
+
+def clip(text, limit=SERVER_TEXT_CHARS):
+    """``text`` cut to ``limit`` characters, saying how many more there were."""
+    if len(text) <= limit:
+        return text
+    return '%s... (%d more characters)' % (text[:limit], len(text) - limit)
 
 
 def _retries_text(count):
@@ -392,12 +402,16 @@ def _read_body(fail, response, timeout):
     return b''.join(chunks)
 
 
-def _excerpt(body):
+# Both patterns match or fail without scanning past the next "<", or match up to the end: a body
+# of unclosed tags takes linear time, not a rescan from each "<".
+_SCRIPT_OR_STYLE = re.compile(r'<(script|style)\b[^<>]*>.*?(?:</\1\s*>|\Z)', re.S | re.I)
+_TAG = re.compile(r'<[^<>]*>')
+
+
+def _excerpt(fail, body):
     text = body.decode('utf-8', 'replace')
-    text = re.sub(r'<(script|style)[^>]*>.*?</\1>', ' ', text, flags=re.S | re.I)
-    text = re.sub(r'<[^>]+>', ' ', text)
-    text = re.sub(r'\s+', ' ', text).strip()
-    return text[:_EXCERPT_CHARS] + ('...' if len(text) > _EXCERPT_CHARS else '')
+    text = _TAG.sub(' ', _SCRIPT_OR_STYLE.sub(' ', text))
+    return fail.server_text(re.sub(r'\s+', ' ', text).strip(), _EXCERPT_CHARS)
 
 
 def _retry_note(response, timeout):
@@ -442,6 +456,7 @@ def _decode(fail, response, body, timeout):
     status = response.status_code
     content_type = response.headers.get('Content-Type', '')
     is_json = 'json' in content_type.lower()
+    shown_type = fail.server_text(content_type, 80) or 'no content type'
     parsed, parse_error = None, None
     if body and is_json and nests_deeper(body, MAX_JSON_DEPTH):
         raise fail('HTTP %s answer nests deeper than %d levels, which no Coder answer does; refusing to decode it'
@@ -456,21 +471,28 @@ def _decode(fail, response, body, timeout):
             raise fail('HTTP %s with an empty body where JSON was expected' % status, status=status)
         if not is_json:
             raise fail('HTTP %s answered %s instead of JSON (is a proxy in the way?): %s'
-                       % (status, content_type or 'no content type', _excerpt(body)), status=status)
+                       % (status, shown_type, _excerpt(fail, body)), status=status)
         if parse_error is not None:
             raise fail('HTTP %s answer is not valid JSON (truncated?): %s at byte %s'
-                       % (status, _excerpt(body)[:60], getattr(parse_error, 'pos', '?')), status=status)
+                       % (status, clip(_excerpt(fail, body), 60), getattr(parse_error, 'pos', '?')), status=status)
         return parsed
     note = _retry_note(response, timeout)
     if isinstance(parsed, dict) and 'message' in parsed:
-        message, detail = parsed.get('message'), parsed.get('detail')
-        # Coder sends a list of {field, detail}; anything else (a proxy's JSON) is left out.
-        validations = [item for item in parsed.get('validations') or [] if isinstance(item, dict)] \
-            if isinstance(parsed.get('validations'), list) else []
-        text = ' '.join(str(part) for part in (message, detail) if part)
-        for item in validations:
-            text += ' [%s: %s]' % (item.get('field'), item.get('detail'))
-        raise fail('HTTP %s: %s%s' % (status, text, note), status=status, message=message, detail=detail,
-                   validations=validations)
-    raise fail('HTTP %s (%s): %s%s' % (status, content_type or 'no content type', _excerpt(body) or 'empty body', note),
-               status=status)
+        raise _error_answer(fail, status, parsed, note)
+    raise fail('HTTP %s (%s): %s%s' % (status, shown_type, _excerpt(fail, body) or 'empty body', note), status=status)
+
+
+def _error_answer(fail, status, answer, note):
+    """The CoderError of a Coder error answer: {message, detail, validations: [{field, detail}]}."""
+    message, detail = fail.server_text(answer.get('message')), fail.server_text(answer.get('detail'))
+    # Coder sends a list of {field, detail}; anything else (a proxy's JSON) is left out.
+    given = [item for item in answer['validations'] if isinstance(item, dict)] \
+        if isinstance(answer.get('validations'), list) else []
+    validations = [dict(field=fail.server_text(item.get('field')), detail=fail.server_text(item.get('detail')))
+                   for item in given[:MAX_VALIDATIONS]]
+    text = ' '.join(part for part in (message, detail) if part)
+    text += ''.join(' [%s: %s]' % (item['field'], item['detail']) for item in validations)
+    if len(given) > MAX_VALIDATIONS:
+        text += ' and %d more validations' % (len(given) - MAX_VALIDATIONS)
+    return fail('HTTP %s: %s%s' % (status, text, note), status=status, message=message, detail=detail,
+                validations=validations)

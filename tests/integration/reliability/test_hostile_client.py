@@ -147,3 +147,32 @@ def test_json_nested_too_deep_is_one_line_everywhere(run_playbook, canned_server
         problems.append("inventory: the healthy deployment beside the deep one is %s" % hosts.get("healthy", "missing"))
     assert not problems, "\n".join(problems)
     assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]
+
+
+# --- bounded output ---------------------------------------------------------------------------------
+
+MEBIBYTE = 1024 * 1024
+# Each text of the server is cut to 300 characters and at most 5 validations are listed.
+LONGEST_ERROR = 5000
+
+
+def test_a_mebibyte_of_error_message_gives_a_short_line(run_playbook, canned_server, canary, tally, tmp_path):
+    answer = {"message": "m" * MEBIBYTE, "detail": "d" * MEBIBYTE,
+              "validations": [{"field": "f%d" % number, "detail": "v" * MEBIBYTE} for number in range(10)]}
+    chatty = canned_server(400, JSON_HEADERS, json.dumps(answer).encode())
+    words = (chatty.url, "HTTP 400", "(%d more characters)" % (MEBIBYTE - 300), "and 5 more validations")
+    cases = [module("build_info"), module("deployment_info", gather_subset=["build"]), lookup("build_info"),
+             lookup("api", "/buildinfo")]
+    run, outcomes = run_cases(run_playbook, canary, chatty.url, cases, remote=("module build_info",))
+    inventory_run, hosts = run_inventory(run_playbook, tmp_path, [fleet_entry(canary, "chatty", chatty.url)],
+                                         gather=["build"])
+
+    problems = tally.scan(canary, "a mebibyte of message", all_texts(run, inventory_run))
+    problems += failures(tally, outcomes, *words)
+    problems += unreachable(tally, hosts, "chatty", *words)
+    errors = [result.get("msg") or "" for status, result in outcomes.values()]
+    errors.append(hosts.get("chatty", {}).get("error") or "")
+    problems += ["an error of %d characters" % len(error) for error in errors if len(error) > LONGEST_ERROR]
+    problems += ["the run wrote %d bytes" % len(run.output)] if len(run.output) > MEBIBYTE else []
+    assert not problems, "\n".join(problems)
+    assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]

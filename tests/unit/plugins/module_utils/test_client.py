@@ -196,6 +196,36 @@ def test_credentials_echoed_by_the_server_are_hidden(coder_sim):
     assert TOKEN not in repr(error.to_dict()) and SECRET_HEADER not in repr(error.to_dict())
 
 
+def test_what_the_server_says_is_cut_to_a_bounded_line(coder_sim):
+    mebibyte = 1024 * 1024
+    body = {"message": "m" * mebibyte, "detail": "d" * mebibyte,
+            "validations": [{"field": "f%d" % number, "detail": "v" * mebibyte} for number in range(12)]}
+    coder_sim.set_faults([{"kind": "status", "status": 400, "body": body}])
+    error, seconds = failure(coder_sim.url)
+    cut = "... (%d more characters)" % (mebibyte - 300)
+    assert str(error).startswith("%s GET /api/v2/buildinfo: HTTP 400: %s%s %s%s [f0: %s%s]"
+                                 % (coder_sim.url, "m" * 300, cut, "d" * 300, cut, "v" * 300, cut))
+    assert str(error).endswith("[f4: %s%s] and 7 more validations" % ("v" * 300, cut))
+    assert len(str(error)) < 5000
+    assert (error.message, error.detail) == ("m" * 300 + cut, "d" * 300 + cut)
+    assert len(error.validations) == 5
+
+
+def test_a_credential_at_the_cut_is_hidden_whole(coder_sim):
+    coder_sim.set_faults([{"kind": "status", "status": 401, "body": {"message": "x" * 290 + TOKEN}}])
+    error, seconds = failure(coder_sim.url)
+    assert str(error).endswith("HTTP 401: %s<hidden>" % ("x" * 290))
+    assert TOKEN[:10] not in str(error)
+
+
+@pytest.mark.parametrize("body", [b"<script>" * 40000, b"<" * 300000, b"<style " * 40000])
+def test_an_excerpt_of_a_page_of_unclosed_tags_takes_linear_time(canned_server, body):
+    page = canned_server(502, [("Content-Type", "text/html")], body)
+    error, seconds = failure(page.url)
+    assert str(error).startswith("%s GET /api/v2/buildinfo: HTTP 502 (text/html): " % page.url)
+    assert seconds < 10  # in quadratic time, each took minutes
+
+
 @pytest.mark.parametrize("status", [200, 500])
 def test_an_answer_nested_too_deep_is_refused_before_decoding(canned_server, status):
     deep = canned_server(status, [("Content-Type", "application/json")], b'{"a":' * 100000 + b"1" + b"}" * 100000)
