@@ -74,7 +74,7 @@ class ConnectionSettings:
             setattr(self, name, values.get(name))
 
     def __repr__(self):
-        return 'ConnectionSettings(url=%r, token=%s)' % (self.url, '<set>' if self.token else '<unset>')
+        return 'ConnectionSettings(url=%r, token=%s)' % (display_url(self.url), '<set>' if self.token else '<unset>')
 
     def cache_identity(self):
         """Everything that changes what the server answers, for cache keys (token only hashed)."""

@@ -28,6 +28,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._client import CoderC
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC,
     ConnectionOptionError,
+    display_url,
     normalize_base_url,
     resolve_connection,
 )
@@ -46,13 +47,17 @@ class InventoryConfigError(ValueError):
 
 
 class Member:
-    """One deployment of the fleet: its host name and either its settings or why it has none."""
+    """One deployment of the fleet: its host name and either its settings or why it has none.
+
+    ``url`` is what the host variables and messages show, so it never holds user:password; the
+    settings keep the URL as given, to connect with.
+    """
 
     __slots__ = ('name', 'url', 'settings', 'problem')
 
     def __init__(self, name, url, settings=None, problem=None):
         self.name = name
-        self.url = url
+        self.url = display_url(url)
         self.settings = settings
         self.problem = problem
 

@@ -11,7 +11,7 @@ import json
 
 import yaml
 
-from .support import CONNECTION_PLUGINS, run_texts
+from .support import CONNECTION_PLUGINS, closed_port_url, run_texts
 
 CONTROLLER = {"ansible_connection": "local"}
 REMOTE = {"ansible_connection": "remote_local"}
@@ -174,5 +174,39 @@ def test_a_mebibyte_of_error_message_gives_a_short_line(run_playbook, canned_ser
     errors.append(hosts.get("chatty", {}).get("error") or "")
     problems += ["an error of %d characters" % len(error) for error in errors if len(error) > LONGEST_ERROR]
     problems += ["the run wrote %d bytes" % len(run.output)] if len(run.output) > MEBIBYTE else []
+    assert not problems, "\n".join(problems)
+    assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]
+
+
+# --- no user:password in what the collection prints or stores ------------------------------------
+
+def with_password(url, password):
+    return url.replace("://", "://ansible:%s@" % password, 1)
+
+
+def test_a_url_password_is_never_shown_or_stored(run_playbook, coder_sim_factory, canary, tally, tmp_path):
+    password = "urlpw-" + canary.header_value[-16:]
+    healthy = coder_sim_factory(state=canary.state())
+    down = closed_port_url()
+    cases = [module("build_info"), module("deployment_info", gather_subset=["build"]), lookup("build_info", "version")]
+    run, outcomes = run_cases(run_playbook, canary, with_password(down, password), cases,
+                              remote=("module build_info", "module deployment_info"))
+    inventory_run, hosts = run_inventory(run_playbook, tmp_path, [
+        fleet_entry(canary, "down", with_password(down, password)),
+        dict(name="tokenless", url=with_password(down, password), token_env="CODER_NO_SUCH_TOKEN"),
+        fleet_entry(canary, "healthy", with_password(healthy.url, password))], gather=["build"])
+
+    texts = all_texts(run, inventory_run)
+    problems = tally.scan(canary, "url password", texts)
+    for name, text in texts.items():
+        if password in text:
+            tally.token_leaks += 1
+            problems.append("url password: the password appears in %s" % name)
+    problems += failures(tally, outcomes, down, "connection refused")
+    problems += unreachable(tally, hosts, "down", down, "connection refused")
+    problems += unreachable(tally, hosts, "tokenless", down, "CODER_NO_SUCH_TOKEN is not set")
+    for name, url in (("down", down), ("tokenless", down), ("healthy", healthy.url)):
+        if hosts.get(name, {}).get("url") != url:
+            problems.append("inventory: coder_url of %s is %r, expected %r" % (name, hosts.get(name, {}).get("url"), url))
     assert not problems, "\n".join(problems)
     assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]

@@ -137,6 +137,18 @@ def test_coder_login_session_reaches_only_its_own_deployment(environ, tmp_path):
     assert [m.settings.token for m in members] == [None, 'login-token']
 
 
+def test_a_url_password_is_in_no_host_variable_or_message(environ):
+    closed = 'http://ansible:url-password@127.0.0.1:%d' % _closed_port()
+    members = fleet([{'name': 'down', 'url': closed, 'retries': 0},
+                     {'name': 'no-token', 'url': closed, 'token_env': 'UNSET_TOKEN'}], environ)
+    assert members[0].settings.url == closed  # connecting still sends the user and password
+    outcomes = gather_fleet(members, ['build'], max_workers=2)
+    for member in members:
+        shown = host_vars(member.url, error=outcomes[member.name].error)
+        assert shown['coder_url'] == closed.replace('ansible:url-password@', '')
+        assert 'url-password' not in repr(shown) and 'url-password' not in repr(member.settings)
+
+
 def test_without_a_list_the_one_deployment_resolves_like_a_module(environ):
     environ.update(CODER_URL='https://cli.example.com', CODER_SESSION_TOKEN='cli-token')
     (member,) = read_fleet({'plugin': 'coder.coderd.deployments'}, DEFAULTS, '/inventories', environ)
