@@ -233,6 +233,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 continue
             for warning in outcome.warnings:
                 display.warning(warning)
+            if outcome.trace:
+                display.vvv('coder.coderd.deployments: traceback of the bug met reading %s (include it in the report):\n%s'
+                            % (member.name, outcome.trace))
             if outcome.error is not None:
                 display.warning('Coder deployment %s could not be read, coder_reachable is false: %s'
                                 % (member.name, outcome.error))

@@ -147,7 +147,7 @@ class CoderClient:
         self.settings = settings
         self.base_url = settings.url
         self._warn = warn or (lambda message: None)
-        self._secrets = _Secrets(settings)
+        self._secrets = Secrets(settings)
         self._session = self._build_session()
         if not settings.validate_certs:
             self._warn('TLS certificate verification is disabled for %s (validate_certs=false)'
@@ -281,7 +281,7 @@ def keeps_credentials(old_url, new_url):
 _DEFAULT_PORTS = {'http': 80, 'https': 443}
 
 
-class _Secrets:
+class Secrets:
     """The credentials of one client, hidden from every message it makes (servers and proxies echo them)."""
 
     # A shorter header value is no credential, and hiding it would garble messages ("1" in "HTTP 401").

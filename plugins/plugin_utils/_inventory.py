@@ -16,6 +16,7 @@ import difflib
 import hashlib
 import json
 import os
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 try:
@@ -24,7 +25,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, the import 
     from urlparse import urlsplit
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts
-from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError, Secrets
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC,
     ConnectionOptionError,
@@ -68,14 +69,15 @@ class Member:
 
 
 class Outcome:
-    """The facts of one member, or the one-line error that replaced them."""
+    """The facts of one member, or the one-line error that replaced them (and the traceback of a bug)."""
 
-    __slots__ = ('facts', 'error', 'warnings')
+    __slots__ = ('facts', 'error', 'warnings', 'trace')
 
-    def __init__(self, facts=None, error=None, warnings=None):
+    def __init__(self, facts=None, error=None, warnings=None, trace=None):
         self.facts = facts
         self.error = error
         self.warnings = warnings or []
+        self.trace = trace
 
 
 def read_fleet(config, defaults, basedir, environ=None):
@@ -204,6 +206,13 @@ def gather_fleet(members, subsets, max_workers, user='me', include_options=False
                                      processing_timeout=processing_timeout)
         except (CoderError, ValueError) as exc:
             return Outcome(error=str(exc), warnings=warnings)
+        except Exception as exc:  # pylint: disable=broad-except
+            # A bug of ours, whatever the server sent: it costs this member only, never the others,
+            # and says so instead of passing for a problem of the deployment.
+            hide = Secrets(member.settings).hide
+            return Outcome(error=hide('%s: internal error, a bug in coder.coderd (please report it): %s: %s; '
+                                      'run with -vvv for its traceback' % (member.url, type(exc).__name__, exc)),
+                           warnings=warnings, trace=hide(traceback.format_exc()))
         return Outcome(facts=facts, warnings=warnings)
 
     if not members:

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import SUBSETS
+from ansible_collections.coder.coderd.plugins.plugin_utils import _inventory
 from ansible_collections.coder.coderd.plugins.plugin_utils._inventory import (
     InventoryConfigError,
     fingerprint,
@@ -219,6 +220,26 @@ def test_gather_fleet_reads_every_deployment_once_and_concurrently(coder_sim_fac
     assert outcomes['no-token'].error == '%s: token_env: environment variable UNSET_TOKEN is not set' % sims[0].url
     # 6 x 9 requests of 100 ms each take 5.4 s one after the other
     assert elapsed < 2.5, elapsed
+
+
+def test_a_bug_costs_its_member_only_and_says_it_is_a_bug(coder_sim_factory, environ, monkeypatch):
+    sims = [coder_sim_factory(), coder_sim_factory()]
+    members = fleet([{'name': 'healthy', 'url': sims[0].url},
+                     {'name': 'buggy', 'url': sims[1].url, 'token': OWNER}], environ)
+    real_gather = _inventory.gather_facts
+
+    def gather_with_a_bug(deployment, *args, **kwargs):
+        if deployment.url == sims[1].url:
+            raise TypeError('unhashable type: %s' % OWNER)
+        return real_gather(deployment, *args, **kwargs)
+
+    monkeypatch.setattr(_inventory, 'gather_facts', gather_with_a_bug)
+    outcomes = gather_fleet(members, ['build'], max_workers=2)
+    assert outcomes['healthy'].facts['build']['version'] == 'v2.34.3+4653f32'
+    assert outcomes['buggy'].error == ('%s: internal error, a bug in coder.coderd (please report it): TypeError: '
+                                       'unhashable type: <hidden>; run with -vvv for its traceback' % sims[1].url)
+    assert 'Traceback' in outcomes['buggy'].trace and 'gather_with_a_bug' in outcomes['buggy'].trace
+    assert OWNER not in outcomes['buggy'].trace
 
 
 def test_gather_fleet_keeps_to_max_workers(coder_sim_factory, environ):
