@@ -15,6 +15,7 @@ import socket
 import time
 import warnings
 from array import array
+from email.utils import mktime_tz, parsedate_tz
 from itertools import accumulate
 
 try:
@@ -27,7 +28,7 @@ try:
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.exceptions import (
-        ConnectTimeoutError, InsecureRequestWarning, MaxRetryError, NewConnectionError, ProtocolError,
+        ConnectTimeoutError, InsecureRequestWarning, InvalidHeader, MaxRetryError, NewConnectionError, ProtocolError,
         ReadTimeoutError, ResponseError,
     )
     from urllib3.util.retry import Retry
@@ -118,6 +119,14 @@ class _BoundedRetry(Retry):
         kwargs.setdefault('on_retry', self.on_retry)
         kwargs.setdefault('wait_limit', self.wait_limit)
         return super(_BoundedRetry, self).new(**kwargs)
+
+    def get_retry_after(self, response):
+        # urllib3 raises on a Retry-After that is neither seconds nor a date, which would replace the
+        # server's answer with that complaint: back off as if there were none; the message names it.
+        try:
+            return super(_BoundedRetry, self).get_retry_after(response)
+        except InvalidHeader:
+            return None
 
     def is_retry(self, method, status_code, has_retry_after=False):
         if status_code == 429:
@@ -414,24 +423,34 @@ def _excerpt(fail, body):
     return fail.server_text(re.sub(r'\s+', ' ', text).strip(), _EXCERPT_CHARS)
 
 
-def _retry_note(response, timeout):
+def _retry_note(fail, response, timeout):
     """How retrying ended for a status that is retried: gave up after N, or a Retry-After too long to wait."""
     if response.status_code not in RETRY_STATUSES:
         return ''
     spent = len(getattr(getattr(response.raw, 'retries', None), 'history', None) or ())
-    notes = []
-    if response.status_code == 429:
-        wait = response.headers.get('Retry-After', '?')
-        notes.append('rate limited; Retry-After %ss' % wait)
-        try:
-            too_long = float(wait) > timeout
-        except ValueError:  # an HTTP date: urllib3 judged it already
-            too_long = False
-        if too_long:
+    notes = ['rate limited'] if response.status_code == 429 else []
+    given = response.headers.get('Retry-After')
+    if given is not None:
+        wait, words = _retry_after(fail, given)
+        notes.append(words)
+        if wait is not None and wait > timeout:
             notes.append('longer than the %gs timeout, so not waited for' % timeout)
+    elif response.status_code == 429:
+        notes.append('no Retry-After')
     if spent:
         notes.append('gave up after %s' % _retries_text(spent))
     return ' (%s)' % '; '.join(notes) if notes else ''
+
+
+def _retry_after(fail, value):
+    """(seconds to wait or None, words for a message) of a Retry-After header: seconds or an HTTP date."""
+    text = value.strip()
+    if re.match(r'^[0-9]+$', text):
+        return int(text), 'Retry-After %ss' % text
+    date = parsedate_tz(text)
+    if date is not None:
+        return max(0.0, mktime_tz(date) - time.time()), 'Retry-After until %s' % fail.server_text(text, 40)
+    return None, 'Retry-After %r is neither seconds nor a date' % fail.server_text(text, 40)
 
 
 _JSON_STRING = re.compile(b'"[^"]*"')
@@ -476,7 +495,7 @@ def _decode(fail, response, body, timeout):
             raise fail('HTTP %s answer is not valid JSON (truncated?): %s at byte %s'
                        % (status, clip(_excerpt(fail, body), 60), getattr(parse_error, 'pos', '?')), status=status)
         return parsed
-    note = _retry_note(response, timeout)
+    note = _retry_note(fail, response, timeout)
     if isinstance(parsed, dict) and 'message' in parsed:
         raise _error_answer(fail, status, parsed, note)
     raise fail('HTTP %s (%s): %s%s' % (status, shown_type, _excerpt(fail, body) or 'empty body', note), status=status)

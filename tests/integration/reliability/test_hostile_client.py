@@ -26,8 +26,9 @@ def inventory_of(canary, url, **host_vars):
                                          "remote": dict(common, **REMOTE)}}}, indent=2)
 
 
-def module(name, **args):
-    return ("module " + name, {"coder.coderd." + name: args})
+def module(name, variant=None, **args):
+    """A module task; ``variant`` tells apart tasks of one module in a run."""
+    return ("module " + name + (" / " + variant if variant else ""), {"coder.coderd." + name: args})
 
 
 def lookup(name, *terms):
@@ -51,11 +52,15 @@ def run_cases(run_playbook, canary, url, cases, remote=(), **host_vars):
     return run, outcomes
 
 
-def failures(tally, outcomes, *words):
-    """Problems of cases that must each fail with one line holding ``words``; each case is counted."""
+def failures(tally, outcomes, *words, variant=None):
+    """Problems of cases (of ``variant`` only, if given) that must each fail with one line holding
+    ``words``; each case is counted."""
     problems = []
-    for (plugin_id, host), (status, result) in sorted(outcomes.items()):
-        where = "%s on %s" % (plugin_id, host)
+    for (name, host), (status, result) in sorted(outcomes.items()):
+        plugin_id, _, case_variant = name.partition(" / ")
+        if variant is not None and case_variant != variant:
+            continue
+        where = "%s on %s" % (name, host)
         tally.tried(plugin_id)
         if status != "failed":
             problems.append("%s: %s, but must fail with %s" % (where, status, words))
@@ -210,3 +215,35 @@ def test_a_url_password_is_never_shown_or_stored(run_playbook, coder_sim_factory
             problems.append("inventory: coder_url of %s is %r, expected %r" % (name, hosts.get(name, {}).get("url"), url))
     assert not problems, "\n".join(problems)
     assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]
+
+
+# --- small ones: Retry-After, wait_for's timeout, control characters ------------------------------
+
+RETRY_AFTER_DATE = "Wed, 21 Oct 2099 07:28:00 GMT"
+
+
+def test_a_rate_limit_says_what_retry_after_said(run_playbook, canned_server, canary, tally):
+    slow_down = b'{"message": "slow down"}'
+    silent = canned_server(429, JSON_HEADERS, slow_down)
+    dated = canned_server(429, JSON_HEADERS + [("Retry-After", RETRY_AFTER_DATE)], slow_down)
+    garbled = canned_server(429, JSON_HEADERS + [("Retry-After", "soon")], slow_down)
+    servers = {"silent": silent, "dated": dated, "garbled": garbled}
+    cases = [module("build_info", variant, url=server.url) for variant, server in servers.items()]
+    cases += [lookup_at("build_info", server.url, variant) for variant, server in servers.items()]
+    run, outcomes = run_cases(run_playbook, canary, silent.url, cases,
+                              remote=[name for name, task in cases if name.startswith("module")])
+
+    problems = tally.scan(canary, "Retry-After", run_texts(run))
+    problems += failures(tally, outcomes, silent.url, "HTTP 429: slow down (rate limited; no Retry-After)",
+                         variant="silent")
+    problems += failures(tally, outcomes, dated.url, "(rate limited; Retry-After until %s; longer than the 30s timeout, "
+                         "so not waited for)" % RETRY_AFTER_DATE, variant="dated")
+    problems += failures(tally, outcomes, garbled.url, "HTTP 429: slow down (rate limited; Retry-After 'soon' is "
+                         "neither seconds nor a date)", variant="garbled")
+    assert not problems, "\n".join(problems)
+    assert run.rc == 0, run.output[-3000:]
+
+
+def lookup_at(name, url, variant):
+    call = "lookup('coder.coderd.%s', url=%s)" % (name, json.dumps(url))
+    return ("lookup %s / %s" % (name, variant), {"ansible.builtin.debug": {"msg": "{{ %s }}" % call}})

@@ -149,6 +149,19 @@ def test_a_retry_after_longer_than_the_timeout_fails_at_once(coder_sim):
     assert seconds < 1
 
 
+@pytest.mark.parametrize("retry_after, note", [
+    (None, "(rate limited; no Retry-After; gave up after 1 retry)"),
+    ("Wed, 21 Oct 2099 07:28:00 GMT", "(rate limited; Retry-After until Wed, 21 Oct 2099 07:28:00 GMT; longer than "
+                                      "the 2s timeout, so not waited for)"),
+    ("soon", "(rate limited; Retry-After 'soon' is neither seconds nor a date; gave up after 1 retry)"),
+])
+def test_a_rate_limit_says_what_retry_after_said(canned_server, retry_after, note):
+    headers = [("Content-Type", "application/json")] + ([("Retry-After", retry_after)] if retry_after else [])
+    limited = canned_server(429, headers, b'{"message": "slow down"}')
+    error, seconds = failure(limited.url, retries=1)
+    assert str(error) == "%s GET /api/v2/buildinfo: HTTP 429: slow down %s" % (limited.url, note)
+
+
 def test_a_redirect_to_another_host_is_refused_before_the_token_goes_there(coder_sim):
     coder_sim.set_faults([{"kind": "redirect_other_host"}])
     error, seconds = failure(coder_sim.url, headers={"X-Proxy-Auth": SECRET_HEADER})
