@@ -46,6 +46,8 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 # Ansible's templating and result handling) far from Python's recursion limit.
 MAX_JSON_DEPTH = 64
 MAX_REDIRECTS = 5
+# A request needs some time to succeed at all: a deadline never leaves it less than this.
+MIN_REQUEST_TIMEOUT = 0.2
 RETRY_STATUSES = (429, 502, 503, 504)
 _EXCERPT_CHARS = 160
 # What a server says goes into one line: each of its texts (message, detail, a validation) is cut
@@ -148,13 +150,18 @@ class _BoundedRetry(Retry):
 
 
 class CoderClient:
-    """A keep-alive session bound to one deployment and its resolved connection settings."""
+    """A keep-alive session bound to one deployment and its resolved connection settings.
 
-    def __init__(self, settings, warn=None):
+    With a ``deadline`` (``time.monotonic()``), each request also ends by then (after at least
+    MIN_REQUEST_TIMEOUT); messages still state the configured ``timeout``, the one a user can change.
+    """
+
+    def __init__(self, settings, warn=None, deadline=None):
         if REQUESTS_IMPORT_ERROR is not None:
             raise CoderError('the Python library "requests" is required: %s' % REQUESTS_IMPORT_ERROR)
         self.settings = settings
         self.base_url = settings.url
+        self.deadline = deadline
         self._warn = warn or (lambda message: None)
         self._secrets = Secrets(settings)
         self._session = self._build_session()
@@ -183,6 +190,11 @@ class CoderClient:
         session.mount('http://', adapter)
         session.mount('https://', adapter)
         return session
+
+    def _request_timeout(self):
+        if self.deadline is None:
+            return self.settings.timeout
+        return max(MIN_REQUEST_TIMEOUT, min(self.settings.timeout, self.deadline - time.monotonic()))
 
     def _report_retry(self, method, url, problem):
         cause = problem if isinstance(problem, str) else _cause(problem, self.settings.timeout)
@@ -227,7 +239,7 @@ class CoderClient:
         else:
             raise fail('more than %d redirects' % MAX_REDIRECTS)
         try:
-            body = _read_body(fail, response, self.settings.timeout)
+            body = _read_body(fail, response, self._request_timeout(), self.settings.timeout)
         finally:
             response.close()
         return _decode(fail, response, body, self.settings.timeout)
@@ -242,7 +254,7 @@ class CoderClient:
                 # CURL_CA_BUNDLE, which would silently drop ca_path and validate_certs: false.
                 return self._session.request(method, url, params=params, data=data, headers=headers,
                                              verify=settings.ca_path or settings.validate_certs,
-                                             timeout=settings.timeout, allow_redirects=False, stream=True)
+                                             timeout=self._request_timeout(), allow_redirects=False, stream=True)
         except requests.exceptions.SSLError as exc:
             raise fail(_tls_problem(exc, settings))
         except requests.exceptions.ConnectionError as exc:
@@ -384,9 +396,9 @@ def _tls_problem(exc, settings):
     return 'TLS handshake failed (%s)' % text
 
 
-def _read_body(fail, response, timeout):
-    """Read at most MAX_BODY_BYTES within ``timeout``: a trickling or endless body cannot hang us."""
-    deadline = time.monotonic() + timeout
+def _read_body(fail, response, budget, timeout):
+    """Read at most MAX_BODY_BYTES within ``budget`` seconds: a trickling or endless body cannot hang us."""
+    deadline = time.monotonic() + budget
     raw = response.raw
     # read1() returns whatever has arrived, so the deadline is checked while a body trickles in;
     # urllib3 1.x lacks it and falls back to fixed-size reads.

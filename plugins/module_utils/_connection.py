@@ -76,6 +76,12 @@ class ConnectionSettings:
     def __repr__(self):
         return 'ConnectionSettings(url=%r, token=%s)' % (display_url(self.url), '<set>' if self.token else '<unset>')
 
+    def replace(self, **changes):
+        """A copy with ``changes`` applied."""
+        values = dict((name, getattr(self, name)) for name in self.__slots__)
+        values.update(changes)
+        return ConnectionSettings(**values)
+
     def cache_identity(self):
         """Everything that changes what the server answers, for cache keys (token only hashed)."""
         token_digest = hashlib.sha256((self.token or '').encode('utf-8')).hexdigest()[:16]

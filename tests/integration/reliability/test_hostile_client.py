@@ -247,3 +247,16 @@ def test_a_rate_limit_says_what_retry_after_said(run_playbook, canned_server, ca
 def lookup_at(name, url, variant):
     call = "lookup('coder.coderd.%s', url=%s)" % (name, json.dumps(url))
     return ("lookup %s / %s" % (name, variant), {"ansible.builtin.debug": {"msg": "{{ %s }}" % call}})
+
+
+def test_wait_for_states_the_configured_timeout(run_playbook, coder_sim_factory, canary, tally):
+    """A deployment that never answers: the last poll is cut short by wait_timeout, the message is not."""
+    silent = coder_sim_factory(state=canary.state(faults=[{"kind": "latency", "ms": 30000}]))
+    cases = [module("wait_for", timeout=3, wait_timeout=5, sleep=0.2)]
+    run, outcomes = run_cases(run_playbook, canary, silent.url, cases, remote=("module wait_for",))
+
+    problems = tally.scan(canary, "wait_for timeout", run_texts(run))
+    problems += failures(tally, outcomes, silent.url, "gave up after 5s (wait_timeout) and 2 attempts: "
+                         "no answer within 3s (timeout)")
+    assert not problems, "\n".join(problems)
+    assert run.rc == 0, run.output[-3000:]

@@ -79,6 +79,16 @@ def test_no_answer_is_a_timeout_retried_on_a_get(coder_sim):
     assert 1.0 <= seconds < 2.5
 
 
+def test_a_deadline_ends_the_request_but_the_message_states_the_timeout(coder_sim):
+    coder_sim.set_faults([{"kind": "latency", "ms": 30000}])
+    started = time.monotonic()
+    settings = resolve_connection(dict(url=coder_sim.url, timeout=20, retries=0), environ={"CODER_CONFIG_DIR": "/x"})
+    with pytest.raises(CoderError) as caught, CoderClient(settings, deadline=started + 1) as coder:
+        coder.get("/buildinfo")
+    assert str(caught.value).endswith("GET /api/v2/buildinfo: no answer within 20s (timeout)")
+    assert time.monotonic() - started < 10
+
+
 def test_a_post_is_not_repeated_after_no_answer(coder_sim):
     coder_sim.set_faults([{"kind": "latency", "ms": 3000}])
     error, seconds = failure(coder_sim.url, "/csp/reports", "POST", timeout=0.5, retries=2)
