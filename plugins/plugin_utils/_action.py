@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
@@ -35,6 +36,11 @@ class CoderAction(ActionBase):
         result = super(CoderAction, self).run(tmp, task_vars)
         name = (self._task.resolved_action or self._task.action).rsplit('.', 1)[-1]
         args = self._with_connection_vars(dict(self._task.args), task_vars)
+        problem = control_character_problem(TASKS[name].argument_spec, args)
+        if problem:
+            # Checked before the module is shipped too: a module logs its arguments to syslog, which
+            # fails on a NUL with Ansible's own message, naming neither the option nor the deployment.
+            return dict(result, failed=True, msg='%s: %s' % (name, problem))
         if not self._runs_on_controller():
             result.update(self._execute_module(module_name='coder.coderd.' + name, module_args=args,
                                                task_vars=task_vars, wrap_async=self._task.async_val))
@@ -79,6 +85,25 @@ class CoderAction(ActionBase):
             if isinstance(entry, dict):
                 environ.update((str(key), str(value)) for key, value in entry.items() if value is not None)
         return environ
+
+
+_CONTROL_CHARACTER = re.compile(r'[\x00-\x1f\x7f]')
+
+
+def control_character_problem(spec, args):
+    """The first text option (str or path, not no_log) holding a control character, said in one line.
+
+    No user name, URL, path, key or version has one; no_log options are left to their own checks,
+    which never echo the value.
+    """
+    for option, value in sorted(args.items()):
+        kind = spec.get(option, {})
+        if kind.get('type', 'str') in ('str', 'path') and not kind.get('no_log') and isinstance(value, str):
+            found = _CONTROL_CHARACTER.search(value)
+            if found:
+                return '%s holds the control character U+%04X, which no value of this option has' \
+                    % (option, ord(found.group()))
+    return None
 
 
 def validation_failure(name, validation):

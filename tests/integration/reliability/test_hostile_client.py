@@ -260,3 +260,20 @@ def test_wait_for_states_the_configured_timeout(run_playbook, coder_sim_factory,
                          "no answer within 3s (timeout)")
     assert not problems, "\n".join(problems)
     assert run.rc == 0, run.output[-3000:]
+
+
+def test_a_control_character_in_an_option_is_named_before_the_module_is_shipped(run_playbook, coder_sim_factory,
+                                                                                  canary, tally):
+    healthy = coder_sim_factory(state=canary.state())
+    cases = [module("token_config_info", "NUL", user="a\0b"), module("deployment_info", "bell", user="a\ab"),
+             module("deployment_config_info", "escape", keys=["CODER_ACCESS_URL"], url=healthy.url + "\x1b")]
+    run, outcomes = run_cases(run_playbook, canary, healthy.url, cases, remote=[name for name, task in cases])
+
+    problems = tally.scan(canary, "control characters", run_texts(run))
+    problems += failures(tally, outcomes, "token_config_info: user holds the control character U+0000", variant="NUL")
+    problems += failures(tally, outcomes, "deployment_info: user holds the control character U+0007", variant="bell")
+    problems += failures(tally, outcomes, "deployment_config_info: url holds the control character U+001B",
+                         variant="escape")
+    assert healthy.request_count() == 0, "a value with a control character was sent: %s" % healthy.requests
+    assert not problems, "\n".join(problems)
+    assert run.rc == 0, run.output[-3000:]
