@@ -26,14 +26,20 @@ def inventory_of(canary, url, **host_vars):
                                          "remote": dict(common, **REMOTE)}}}, indent=2)
 
 
+def case_name(plugin_id, variant):
+    """Tasks of one plugin in a run are told apart by a variant: "module build_info / dated"."""
+    return plugin_id + (" / " + variant if variant else "")
+
+
 def module(name, variant=None, **args):
-    """A module task; ``variant`` tells apart tasks of one module in a run."""
-    return ("module " + name + (" / " + variant if variant else ""), {"coder.coderd." + name: args})
+    return case_name("module " + name, variant), {"coder.coderd." + name: args}
 
 
-def lookup(name, *terms):
-    call = "lookup(%s)" % ", ".join(json.dumps(part) for part in ("coder.coderd." + name,) + terms)
-    return ("lookup " + name, {"ansible.builtin.debug": {"msg": "{{ %s }}" % call}})
+def lookup(name, *terms, variant=None, **options):
+    arguments = [json.dumps(part) for part in ("coder.coderd." + name,) + terms]
+    arguments += ["%s=%s" % (option, json.dumps(value)) for option, value in options.items()]
+    call = "{{ lookup(%s) }}" % ", ".join(arguments)
+    return case_name("lookup " + name, variant), {"ansible.builtin.debug": {"msg": call}}
 
 
 def run_cases(run_playbook, canary, url, cases, remote=(), **host_vars):
@@ -45,8 +51,9 @@ def run_cases(run_playbook, canary, url, cases, remote=(), **host_vars):
         tasks.append(dict({"name": plugin_id, "register": "outcome", "ignore_errors": True}, **task,
                           when="inventory_hostname in %s" % json.dumps(hosts)))
     play = [{"name": "A hostile server", "hosts": "all", "gather_facts": False, "strategy": "free", "tasks": tasks}]
-    run = run_playbook(yaml.safe_dump(play, sort_keys=False, width=1000), inventory=inventory_of(canary, url, **host_vars),
-                       env={"ANSIBLE_CONNECTION_PLUGINS": CONNECTION_PLUGINS}, verbosity=4, timeout=180)
+    run = run_playbook(yaml.safe_dump(play, sort_keys=False, width=1000), verbosity=4, timeout=180,
+                       inventory=inventory_of(canary, url, **host_vars),
+                       env={"ANSIBLE_CONNECTION_PLUGINS": CONNECTION_PLUGINS})
     outcomes = dict(((record["task"], record["host"]), (record["status"], record["result"]))
                     for record in run.results if record["status"] != "skipped")
     return run, outcomes
@@ -139,8 +146,10 @@ def test_json_nested_too_deep_is_one_line_everywhere(run_playbook, canned_server
     cases = [module("build_info"), module("deployment_config_info"), module("deployment_info"),
              module("deployment_assert", desired={"version": ">=2.0.0"}),
              module("wait_for", wait_timeout=1, sleep=0.2),
-             lookup("build_info", "version"), lookup("deployment_config", "CODER_ACCESS_URL"), lookup("api", "/buildinfo")]
-    run, outcomes = run_cases(run_playbook, canary, deep.url, cases, remote=("module build_info", "module deployment_info"))
+             lookup("build_info", "version"), lookup("deployment_config", "CODER_ACCESS_URL"),
+             lookup("api", "/buildinfo")]
+    run, outcomes = run_cases(run_playbook, canary, deep.url, cases,
+                              remote=("module build_info", "module deployment_info"))
     healthy = coder_sim_factory(state=canary.state())
     inventory_run, hosts = run_inventory(run_playbook, tmp_path, [fleet_entry(canary, "deep", deep.url),
                                                                   fleet_entry(canary, "healthy", healthy.url)])
@@ -212,7 +221,8 @@ def test_a_url_password_is_never_shown_or_stored(run_playbook, coder_sim_factory
     problems += unreachable(tally, hosts, "tokenless", down, "CODER_NO_SUCH_TOKEN is not set")
     for name, url in (("down", down), ("tokenless", down), ("healthy", healthy.url)):
         if hosts.get(name, {}).get("url") != url:
-            problems.append("inventory: coder_url of %s is %r, expected %r" % (name, hosts.get(name, {}).get("url"), url))
+            problems.append("inventory: coder_url of %s is %r, expected %r"
+                            % (name, hosts.get(name, {}).get("url"), url))
     assert not problems, "\n".join(problems)
     assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]
 
@@ -229,24 +239,19 @@ def test_a_rate_limit_says_what_retry_after_said(run_playbook, canned_server, ca
     garbled = canned_server(429, JSON_HEADERS + [("Retry-After", "soon")], slow_down)
     servers = {"silent": silent, "dated": dated, "garbled": garbled}
     cases = [module("build_info", variant, url=server.url) for variant, server in servers.items()]
-    cases += [lookup_at("build_info", server.url, variant) for variant, server in servers.items()]
+    cases += [lookup("build_info", variant=variant, url=server.url) for variant, server in servers.items()]
     run, outcomes = run_cases(run_playbook, canary, silent.url, cases,
                               remote=[name for name, task in cases if name.startswith("module")])
 
     problems = tally.scan(canary, "Retry-After", run_texts(run))
     problems += failures(tally, outcomes, silent.url, "HTTP 429: slow down (rate limited; no Retry-After)",
                          variant="silent")
-    problems += failures(tally, outcomes, dated.url, "(rate limited; Retry-After until %s; longer than the 30s timeout, "
-                         "so not waited for)" % RETRY_AFTER_DATE, variant="dated")
+    problems += failures(tally, outcomes, dated.url, "(rate limited; Retry-After until %s; longer than the 30s "
+                         "timeout, so not waited for)" % RETRY_AFTER_DATE, variant="dated")
     problems += failures(tally, outcomes, garbled.url, "HTTP 429: slow down (rate limited; Retry-After 'soon' is "
                          "neither seconds nor a date)", variant="garbled")
     assert not problems, "\n".join(problems)
     assert run.rc == 0, run.output[-3000:]
-
-
-def lookup_at(name, url, variant):
-    call = "lookup('coder.coderd.%s', url=%s)" % (name, json.dumps(url))
-    return ("lookup %s / %s" % (name, variant), {"ansible.builtin.debug": {"msg": "{{ %s }}" % call}})
 
 
 def test_wait_for_states_the_configured_timeout(run_playbook, coder_sim_factory, canary, tally):
