@@ -17,12 +17,7 @@ import warnings
 from array import array
 from email.utils import mktime_tz, parsedate_tz
 from itertools import accumulate
-
-try:
-    from urllib.parse import quote, urljoin, urlsplit
-except ImportError:  # pragma: no cover
-    from urllib import quote
-    from urlparse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 try:
     import requests
