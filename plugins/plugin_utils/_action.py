@@ -22,7 +22,7 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
-from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.coder.coderd.plugins.module_utils._connection import with_variables
 from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, argument_error, run_task
 
 
@@ -35,7 +35,8 @@ class CoderAction(ActionBase):
         task_vars = task_vars or {}
         result = super(CoderAction, self).run(tmp, task_vars)
         name = (self._task.resolved_action or self._task.action).rsplit('.', 1)[-1]
-        args = self._with_connection_vars(dict(self._task.args), task_vars)
+        # The ansible_coder_* vars go with the arguments: a module on a remote host has no vars.
+        args = with_variables(self._task.args, task_vars, self._templar.template)
         problem = control_character_problem(TASKS[name].argument_spec, args)
         if problem:
             # Checked before the module is shipped too: a module logs its arguments to syslog, which
@@ -68,14 +69,6 @@ class CoderAction(ActionBase):
     def _runs_on_controller(self):
         # async tasks need the real module: the async wrapper runs modules, not in-process code.
         return getattr(self._connection, 'transport', None) == 'local' and not self._task.async_val
-
-    def _with_connection_vars(self, args, task_vars):
-        """``ansible_coder_<opt>`` vars fill options the task left unset (below the task, above env)."""
-        for option in CONNECTION_ARGSPEC:
-            var_name = 'ansible_coder_' + option
-            if args.get(option) is None and var_name in task_vars:
-                args[option] = self._templar.template(task_vars[var_name])
-        return args
 
     def _task_environment(self):
         """The controller environment as this task sees it (task and play ``environment:`` applied)."""

@@ -18,28 +18,22 @@ import json
 import os
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, the import only keeps sanity happy
-    from urlparse import urlsplit
+from urllib.parse import urlsplit
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError, Secrets
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC,
+    CREDENTIALS,
     ConnectionOptionError,
     display_url,
     normalize_base_url,
     resolve_connection,
+    without_cli_credentials,
 )
 
 TOKEN_SOURCES = ('token', 'token_env', 'token_file')
 ENTRY_KEYS = ('name',) + tuple(CONNECTION_ARGSPEC) + TOKEN_SOURCES[1:]
-# Credentials a fleet member may only get from the inventory file (or the origin-bound `coder login`
-# session): the environment names no deployment, so its token or headers would go to every one.
-CREDENTIAL_OPTIONS = ('token', 'headers')
-_CREDENTIAL_ENV = ('ANSIBLE_CODER_TOKEN', 'CODER_SESSION_TOKEN', 'ANSIBLE_CODER_HEADERS', 'CODER_HEADER')
 _FILE_OPTIONS = ('ca_path', 'client_cert', 'client_key')
 
 
@@ -97,10 +91,11 @@ def read_fleet(config, defaults, basedir, environ=None):
     if config.get('url') is not None:
         raise InventoryConfigError('url at the top level only applies without deployments; '
                                    'give each entry of deployments its own url')
-    # Defaults for credentials come from the file only, never from the environment (see CREDENTIAL_OPTIONS).
+    # A member's credentials come from the inventory file only (or the origin-bound `coder login`
+    # session): the environment names no deployment, so its token or headers would go to every one.
     member_defaults = dict((name, value) for name, value in defaults.items()
-                           if name not in CREDENTIAL_OPTIONS or config.get(name) is not None)
-    member_environ = dict((name, value) for name, value in environ.items() if name not in _CREDENTIAL_ENV)
+                           if name not in CREDENTIALS or config.get(name) is not None)
+    member_environ = without_cli_credentials(environ)
     members, seen = [], {}
     for number, entry in enumerate(entries, 1):
         member = _entry_member(number, entry, member_defaults, basedir, member_environ)
