@@ -218,7 +218,7 @@ def test_the_doc_fragment_follows_the_table():
         unset = next(line for line in documented['options'][option.name]['description'] if line.startswith('If unset'))
         named = [word for word in re.findall(r'[CE]\(([^)]+)\)', unset) if word in known]
         assert named == [getattr(option, source) for source in PRECEDENCE[1:5] if getattr(option, source)], unset
-    order = [word for word in re.findall(r'[CE]\(([^)]+)\)', documented['notes'][0])]
+    order = re.findall(r'[CE]\(([^)]+)\)', documented['notes'][0])
     assert order[:2] == [_pattern(OPTIONS[0].variable, OPTIONS[0]), _pattern(OPTIONS[0].env, OPTIONS[0])]
     assert [word for word in order if word in known] == [option.cli_env for option in OPTIONS if option.cli_env] + \
         [option.login_file for option in OPTIONS if option.login_file]
