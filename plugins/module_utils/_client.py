@@ -147,8 +147,8 @@ class _BoundedRetry(Retry):
 class CoderClient:
     """A keep-alive session bound to one deployment and its resolved connection settings.
 
-    With a ``deadline`` (``time.monotonic()``), each request also ends by then (after at least
-    MIN_REQUEST_TIMEOUT); messages still state the configured ``timeout``, the one a user can change.
+    With a ``deadline`` (``time.monotonic()``), each request also ends by then: its timeout is cut
+    to the time left, but never below MIN_REQUEST_TIMEOUT.
     """
 
     def __init__(self, settings, warn=None, deadline=None):
@@ -234,13 +234,14 @@ class CoderClient:
         else:
             raise fail('more than %d redirects' % MAX_REDIRECTS)
         try:
-            body = _read_body(fail, response, self._request_timeout(), self.settings.timeout)
+            body = _read_body(fail, response, self._request_timeout())
         finally:
             response.close()
         return _decode(fail, response, body, self.settings.timeout)
 
     def _send(self, fail, method, url, params, data, headers):
         settings = self.settings
+        timeout = self._request_timeout()
         try:
             with warnings.catch_warnings():
                 if not settings.validate_certs:
@@ -249,16 +250,16 @@ class CoderClient:
                 # CURL_CA_BUNDLE, which would silently drop ca_path and validate_certs: false.
                 return self._session.request(method, url, params=params, data=data, headers=headers,
                                              verify=settings.ca_path or settings.validate_certs,
-                                             timeout=self._request_timeout(), allow_redirects=False, stream=True)
+                                             timeout=timeout, allow_redirects=False, stream=True)
         except requests.exceptions.SSLError as exc:
-            raise fail(_tls_problem(exc, settings))
+            raise fail(_tls_problem(exc, settings, timeout))
         except requests.exceptions.ConnectionError as exc:
             # urllib3 raises MaxRetryError (so requests a ConnectionError) once the retries are spent.
             spent = '; gave up after %s' % _retries_text(settings.retries) \
                 if settings.retries and isinstance(exc.args[0] if exc.args else None, MaxRetryError) else ''
-            raise fail(_cause(exc, settings.timeout) + spent)
+            raise fail(_cause(exc, timeout) + spent)
         except requests.exceptions.RequestException as exc:
-            raise fail(_cause(exc, settings.timeout))
+            raise fail(_cause(exc, timeout))
         except OSError as exc:
             # requests checks that ca_path, client_cert and client_key exist before connecting.
             raise fail('cannot use the TLS files: %s' % exc)
@@ -378,8 +379,8 @@ def _cause(exc, timeout):
     return text or type(inner).__name__
 
 
-def _tls_problem(exc, settings):
-    text = _cause(exc, settings.timeout)
+def _tls_problem(exc, settings, timeout):
+    text = _cause(exc, timeout)
     if 'CERTIFICATE_VERIFY_FAILED' in text or "doesn't match" in text:
         return ('TLS certificate verification failed (%s); set ca_path to the CA that signed the certificate, '
                 'or validate_certs: false' % text)
@@ -391,9 +392,9 @@ def _tls_problem(exc, settings):
     return 'TLS handshake failed (%s)' % text
 
 
-def _read_body(fail, response, budget, timeout):
-    """Read at most MAX_BODY_BYTES within ``budget`` seconds: a trickling or endless body cannot hang us."""
-    deadline = time.monotonic() + budget
+def _read_body(fail, response, timeout):
+    """Read at most MAX_BODY_BYTES within ``timeout``: a trickling or endless body cannot hang us."""
+    deadline = time.monotonic() + timeout
     raw = response.raw
     # read1() returns whatever has arrived, so the deadline is checked while a body trickles in;
     # urllib3 1.x lacks it and falls back to fixed-size reads.

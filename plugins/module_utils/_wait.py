@@ -31,13 +31,16 @@ def wait_for_deployment(settings, wait_timeout, sleep, version=None):
         version_satisfies('0.0.0', version)
     started = time.monotonic()
     deadline = started + wait_timeout
-    attempts = 0
+    attempts, problem = 0, None
     while True:
         attempts += 1
         try:
             seen = _probe(settings, deadline)
         except CoderError as exc:
-            problem = exc
+            # An attempt that ends past the deadline was cut short by wait_timeout (its timeout was
+            # cut to the time left, down to 0.2s): the attempt before says more, if there was one.
+            if problem is None or time.monotonic() < deadline:
+                problem = exc
         else:
             if not version or version_satisfies(seen, version):
                 return dict(elapsed=round(time.monotonic() - started, 3), version=seen, attempts=attempts)

@@ -79,13 +79,14 @@ def test_no_answer_is_a_timeout_retried_on_a_get(coder_sim):
     assert 1.0 <= seconds < 2.5
 
 
-def test_a_deadline_ends_the_request_but_the_message_states_the_timeout(coder_sim):
+def test_a_deadline_cuts_the_timeout_to_the_time_left(coder_sim):
     coder_sim.set_faults([{"kind": "latency", "ms": 30000}])
     started = time.monotonic()
     settings = resolve_connection(dict(url=coder_sim.url, timeout=20, retries=0), environ={"CODER_CONFIG_DIR": "/x"})
     with pytest.raises(CoderError) as caught, CoderClient(settings, deadline=started + 1) as coder:
         coder.get("/buildinfo")
-    assert str(caught.value).endswith("GET /api/v2/buildinfo: no answer within 20s (timeout)")
+    assert "GET /api/v2/buildinfo: no answer within " in str(caught.value)
+    assert "within 20s" not in str(caught.value)
     assert time.monotonic() - started < 10
 
 
