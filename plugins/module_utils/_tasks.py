@@ -13,7 +13,7 @@ import re
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, expand_subsets, gather_facts
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient
-from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, resolve_connection
+from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, ConnectionOptions
 from ansible_collections.coder.coderd.plugins.module_utils._baselines import NAMES as BASELINE_NAMES
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from ansible_collections.coder.coderd.plugins.module_utils._reports import FORMATS as REPORT_FORMATS
@@ -146,7 +146,7 @@ def argument_error(text):
 
 def connect(params, warn, environ=None):
     """A client for the deployment the connection options name (one per task)."""
-    return CoderClient(resolve_connection(params, environ), warn=warn)
+    return CoderClient(ConnectionOptions.from_params(params, environ).settings(), warn=warn)
 
 
 def run_task(name, params, warn, check_mode=False, environ=None):
