@@ -5,7 +5,7 @@
 
 import socket
 import time
-from pathlib import Path
+from importlib import resources
 
 import pytest
 import requests.certs
@@ -20,7 +20,6 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     ConnectionOptionError, resolve_connection,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TOKEN = DEFAULT_TOKENS["owner"]
 SECRET_HEADER = "proxy-secret-0123456789"
 # What a loaded machine (load 6 on 2 cores) may add to a request that should take no time. Each
@@ -288,10 +287,11 @@ def test_nesting_depth_is_counted_outside_strings(text, limit, deeper):
 
 
 def test_real_coder_answers_nest_far_less_than_the_limit():
-    answers = sorted(FIXTURES.glob("*.json"))
+    answers = [entry for entry in resources.files("coder_sim").joinpath("data").joinpath("examples").iterdir()
+               if entry.name.endswith(".json")]
     assert answers
-    for path in answers:
-        assert not nests_deeper(path.read_bytes(), MAX_JSON_DEPTH // 8), path.name
+    for entry in answers:
+        assert not nests_deeper(entry.read_bytes(), MAX_JSON_DEPTH // 8), entry.name
 
 
 @pytest.mark.parametrize("body, cause", [
