@@ -12,17 +12,38 @@ import os
 import yaml
 from ansible.errors import AnsibleError
 
-from ansible_collections.coder.coderd.plugins.module_utils._drift import assert_deployment
+from ansible_collections.coder.coderd.plugins.module_utils._drift import MAX_DEPTH, MAX_TEXT, assert_deployment
 from ansible_collections.coder.coderd.plugins.plugin_utils._action import CoderAction
 
 _EXCLUSIVE = (('desired', 'desired_file'), ('waivers', 'waivers_file'))
 
 
-class _PlainDatesLoader(yaml.SafeLoader):
-    """YAML without timestamp parsing: a waiver's ``expires: 2026-01-31`` stays the text it was written as."""
+class _TooDeep(yaml.YAMLError):
+    def __init__(self, mark):
+        super(_TooDeep, self).__init__()
+        self.problem_mark = mark
 
 
-_PlainDatesLoader.add_constructor(u'tag:yaml.org,2002:timestamp', _PlainDatesLoader.construct_yaml_str)
+class _DocumentLoader(yaml.SafeLoader):
+    """Safe YAML with two changes: a waiver's ``expires: 2026-01-31`` stays the text it was written
+    as (no timestamp parsing), and nesting stops at MAX_DEPTH while composing, where PyYAML recurses.
+    Alias expansion is bounded after loading, by the engine's check_limits."""
+
+    def __init__(self, stream):
+        super(_DocumentLoader, self).__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self._depth >= MAX_DEPTH and self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            raise _TooDeep(self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super(_DocumentLoader, self).compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_DocumentLoader.add_constructor(u'tag:yaml.org,2002:timestamp', _DocumentLoader.construct_yaml_str)
 
 
 class ActionModule(CoderAction):
@@ -63,8 +84,14 @@ class ActionModule(CoderAction):
                                  "the current directory)" % (option, path))
             found = path
         try:
-            with open(found, encoding='utf-8') as stream:
-                return yaml.load(stream, Loader=_PlainDatesLoader)
+            with open(found, 'rb') as stream:
+                content = stream.read(MAX_TEXT + 1)
+            if len(content) > MAX_TEXT:
+                raise ValueError('%s %s: refused: larger than %d bytes' % (option, path, MAX_TEXT))
+            return yaml.load(content.decode('utf-8'), Loader=_DocumentLoader)
+        except _TooDeep as exc:
+            raise ValueError('%s %s: refused: nested more than %d levels deep (line %d)'
+                             % (option, path, MAX_DEPTH, exc.problem_mark.line + 1))
         except yaml.YAMLError as exc:
             mark = getattr(exc, 'problem_mark', None)
             where = ' at line %d column %d' % (mark.line + 1, mark.column + 1) if mark else ''

@@ -19,6 +19,7 @@ __metaclass__ = type
 import datetime
 import difflib
 import re
+from collections.abc import Mapping
 
 try:
     import jsonschema
@@ -60,6 +61,13 @@ _ORDERING_OPERATORS = ('lt', 'le', 'gt', 'ge')
 # The schema keywords whose failure a subschema's x-message explains.
 _MESSAGE_VALIDATORS = ('anyOf', 'oneOf', 'type', 'pattern')
 _DATE_SHAPE = re.compile(r'^\d{4}-\d{2}-\d{2}$')
+# What a desired-state document or a waiver list may hold, counted as if every YAML alias (or
+# shared reference) were written out: far beyond any hand-written document, small enough that
+# validating, evaluating and reporting it takes seconds. A 450-byte YAML file of nested aliases
+# otherwise expands to millions of values (the "billion laughs").
+MAX_NODES = 50000
+MAX_DEPTH = 32
+MAX_TEXT = 1024 * 1024
 
 
 class DesiredStateError(ValueError):
@@ -87,6 +95,77 @@ class Check:
         self.description = description
         self.when = when
         self.source = source
+
+
+# --- limits ---------------------------------------------------------------------------------------
+
+class _Container:
+    """A mapping or list being measured: its children still to visit and what the visited ones hold."""
+
+    __slots__ = ('node', 'children', 'nodes', 'text')
+
+    def __init__(self, node):
+        self.node = node
+        self.children = iter(_children(node))
+        self.nodes = 1
+        self.text = 0
+
+
+def _is_container(value):
+    return isinstance(value, (Mapping, list, tuple))
+
+
+def _children(node):
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield key
+            yield value
+    else:
+        yield from node
+
+
+def check_limits(data, source):
+    """Refuse ``data`` with one line when it exceeds MAX_NODES, MAX_DEPTH or MAX_TEXT.
+
+    Each distinct mapping or list is walked once and its expanded size remembered, so the check
+    takes time in proportion to what was written, not to what the aliases expand to; no recursion.
+    """
+    if not _is_container(data):
+        return
+    measured = {}
+    stack = [_Container(data)]
+    on_path = {id(data)}
+    while stack:
+        top = stack[-1]
+        child = next(top.children, top)
+        if child is top:
+            stack.pop()
+            on_path.discard(id(top.node))
+            measured[id(top.node)] = (top.nodes, top.text)
+            if stack:
+                _add(stack[-1], top.nodes, top.text, source)
+        elif not _is_container(child):
+            _add(top, 1, len(child) if isinstance(child, str) else 0, source)
+        elif id(child) in measured:
+            _add(top, *measured[id(child)], source=source)
+        elif id(child) in on_path:
+            raise ValueError('%s: refused: it contains itself (a YAML alias inside its own anchor)' % source)
+        elif len(stack) >= MAX_DEPTH:
+            raise ValueError('%s: refused: nested more than %d levels deep' % (source, MAX_DEPTH))
+        else:
+            stack.append(_Container(child))
+            on_path.add(id(child))
+
+
+def _add(container, nodes, text, source):
+    container.nodes += nodes
+    container.text += text
+    if container.nodes > MAX_NODES:
+        raise ValueError('%s: refused: more than %d keys and values once YAML aliases are expanded'
+                         % (source, MAX_NODES))
+    if container.text > MAX_TEXT:
+        raise ValueError('%s: refused: more than %d characters of text once YAML aliases are expanded'
+                         % (source, MAX_TEXT))
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -610,9 +689,12 @@ def assert_deployment(params, deployment=None, today=None):
     ``params['desired']`` is the parsed document (the action plugin reads desired files);
     ``desired_source`` / ``waivers_source`` name where they came from in error messages.
     """
-    desired = DesiredState.from_document(params.get('desired'), params.get('desired_source') or 'desired state',
-                                         params.get('baseline'))
-    waivers = parse_waivers(params.get('waivers'), params.get('waivers_source') or 'waivers')
+    desired_source = params.get('desired_source') or 'desired state'
+    waivers_source = params.get('waivers_source') or 'waivers'
+    check_limits(params.get('desired'), desired_source)
+    check_limits(params.get('waivers'), waivers_source)
+    desired = DesiredState.from_document(params.get('desired'), desired_source, params.get('baseline'))
+    waivers = parse_waivers(params.get('waivers'), waivers_source)
     subsets = required_subsets(desired)
     config_model = None
     if params.get('facts') is not None:

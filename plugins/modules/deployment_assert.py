@@ -43,6 +43,9 @@ options:
         C(not_in), C(lt), C(le), C(gt), C(ge), C(regex), C(contains), C(subset), C(superset), C(set),
         C(version)) plus optional C(severity) (default V(medium)), C(description) and C(when).
       - Mutually exclusive with O(desired_file).
+      - At most 50,000 keys and values (YAML aliases counted as written out), 32 levels of nesting and 1 MiB
+        of text; a larger document is refused before any request. The same limits apply to O(desired_file),
+        O(waivers) and O(waivers_file), and a file may be at most 1 MiB.
     type: dict
   desired_file:
     description:

@@ -466,6 +466,58 @@ def test_hardened_tightens_recommended():
         _baselines.baseline('paranoid')
 
 
+# --- hostile documents ---------------------------------------------------------------------------
+
+def laughs(levels, width=9):
+    """The "billion laughs": each level a list of ``width`` references to the level below."""
+    node = ['lol'] * width
+    for _level in range(levels):
+        node = [node] * width
+    return node
+
+
+def test_aliases_are_counted_expanded_and_refused_without_expanding_them():
+    # 9**13 values once written out: only a check that never expands them can finish.
+    document = {'config': {'CODER_ACCESS_URL': {'in': laughs(12)}}}
+    with pytest.raises(ValueError) as caught:
+        _drift.check_limits(document, 'desired_file laughs.yml')
+    assert str(caught.value) == ('desired_file laughs.yml: refused: more than %d keys and values once YAML '
+                                 'aliases are expanded' % _drift.MAX_NODES)
+
+
+def test_a_document_that_contains_itself_is_refused():
+    loop = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match='^desired state: refused: it contains itself'):
+        _drift.check_limits({'config': {'x': loop}}, 'desired state')
+
+
+def test_nesting_and_text_are_bounded():
+    deep = 'bottom'
+    for _level in range(_drift.MAX_DEPTH):
+        deep = [deep]
+    with pytest.raises(ValueError, match='refused: nested more than %d levels deep' % _drift.MAX_DEPTH):
+        _drift.check_limits({'config': {'x': deep}}, 'waivers')
+    shared = 'x' * 4096
+    with pytest.raises(ValueError, match='more than %d characters of text' % _drift.MAX_TEXT):
+        _drift.check_limits({'config': {'x': [shared] * 300}}, 'desired state')
+
+
+def test_big_but_legitimate_documents_pass_the_limits():
+    document = {'config': dict(('CODER_SETTING_%05d' % index, 'x') for index in range(10000))}
+    _drift.check_limits(document, 'desired state')
+    deep = 'bottom'
+    for _level in range(_drift.MAX_DEPTH - 1):
+        deep = {'when': deep}
+    _drift.check_limits(deep, 'desired state')
+    _drift.check_limits(laughs(3), 'desired state')  # 9**4 values: aliases themselves are fine
+
+
+def test_limits_apply_before_any_request():
+    with pytest.raises(ValueError, match='refused: more than'):
+        _drift.assert_deployment(dict(desired={'config': {'CODER_ACCESS_URL': {'in': laughs(6)}}}))
+
+
 # --- the whole task ------------------------------------------------------------------------------
 
 def test_assert_deployment_with_facts_reads_nothing_and_writes_reports(facts, tmp_path):

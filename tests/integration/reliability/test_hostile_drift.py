@@ -1,0 +1,104 @@
+"""Hostile desired-state documents and values against the drift check: bounded time, bounded output.
+
+Every run is at -vvvv with the canary credentials and is scanned for them and for tracebacks.
+The simulators are healthy: a case that got past its bound would succeed or hang, not fail early.
+"""
+
+import json
+
+import yaml
+
+from .support import files_text, run_texts
+
+ASSERT = "module deployment_assert"
+# 430 bytes: seven levels of nine aliases each, 9**7 values once written out.
+LAUGHS = "config:\n" + "".join(
+    "  CODER_SETTING_%s: &%s [%s]\n" % (name, name, ", ".join([("*" + below) if below else "lol"] * 9))
+    for name, below in zip("abcdefg", ("",) + tuple("abcdef")))
+# Seconds a refusal may take: it happens before any work, whatever the document expands to.
+REFUSAL_BUDGET = 5.0
+
+
+def laughs(levels):
+    """The same shape as a Python structure: yaml.safe_dump writes it back with anchors and aliases."""
+    node = ["lol"] * 9
+    for _level in range(levels):
+        node = [node] * 9
+    return node
+
+
+def deep(levels):
+    node = "bottom"
+    for _level in range(levels):
+        node = [node]
+    return node
+
+
+def one_host(canary, url):
+    """An inventory of one host, ``deployment``, with the canary credentials for ``url``."""
+    host = dict(canary.connection_vars(), ansible_coder_url=url, ansible_connection="local")
+    return json.dumps({"all": {"hosts": {"deployment": host}}}, indent=2)
+
+
+def play(name, tasks, **more):
+    # The default width would wrap long lines; the structures themselves stay shared (aliases).
+    return yaml.safe_dump([dict({"name": name, "hosts": "all", "gather_facts": False, "tasks": tasks}, **more)],
+                          sort_keys=False, width=1000)
+
+
+def case(name, task):
+    return dict({"name": name}, **task, register="outcome", ignore_errors=True)
+
+
+def outcome(run, name):
+    """(status, result, seconds) of the one result of task ``name``."""
+    records = [record for record in run.results if record["task"] == name]
+    assert len(records) == 1, "%d results for %r" % (len(records), name)
+    return records[0]["status"], records[0]["result"], records[0]["duration"]
+
+
+def refused_problems(tally, run, name, budget, *words):
+    """Problems of a case that must fail with one line naming ``words`` within ``budget``."""
+    tally.tried(ASSERT)
+    status, result, seconds = outcome(run, name)
+    if status != "failed":
+        return ["%s: %s, expected a failure naming %s" % (name, status, words)]
+    return tally.error_line(name, result.get("msg"), *words) + tally.timing(name, seconds, budget)
+
+
+def test_alias_bombs_and_deep_nesting_are_refused_before_any_request(run_playbook, coder_sim_factory, canary,
+                                                                      tally, tmp_path):
+    sim = coder_sim_factory(state=canary.state())
+    (tmp_path / "laughs.yml").write_text(LAUGHS, encoding="utf-8")
+    (tmp_path / "deep.yml").write_text(yaml.safe_dump({"config": {"CODER_ACCESS_URL": deep(200)}}), encoding="utf-8")
+    (tmp_path / "waivers.yml").write_text(yaml.safe_dump([{"key": "version", "reason": laughs(7),
+                                                           "expires": "2030-01-01"}]), encoding="utf-8")
+    reports = tmp_path / "reports"
+    cases = {
+        "aliases in desired_file": ({"desired_file": str(tmp_path / "laughs.yml")},
+                                    ("laughs.yml", "refused", "aliases are expanded")),
+        "nesting in desired_file": ({"desired_file": str(tmp_path / "deep.yml")},
+                                    ("deep.yml", "refused", "nested more than")),
+        "aliases in waivers_file": ({"desired": {"version": ">=2"}, "waivers_file": str(tmp_path / "waivers.yml")},
+                                    ("waivers.yml", "refused", "aliases are expanded")),
+        # Inline data from the playbook: Ansible itself shares or copies the aliased lists; either
+        # way the check sees 9**5 values and refuses them without walking each.
+        "aliases in inline desired": ({"desired": {"config": {"CODER_ACCESS_URL": {"in": laughs(4)}}}},
+                                      ("desired", "refused", "aliases are expanded")),
+        "nesting in inline waivers": ({"desired": {"version": ">=2"}, "waivers": [{"key": "version", "reason": deep(40),
+                                                                                   "expires": "2030-01-01"}]},
+                                      ("waivers", "refused", "nested more than")),
+    }
+    tasks = [case(name, {"coder.coderd.deployment_assert": dict(args, report_dir=str(reports))})
+             for name, (args, words) in cases.items()]
+    run = run_playbook(play("Hostile documents", tasks), inventory=one_host(canary, sim.url), verbosity=4)
+    assert run.rc == 0, run.output[-3000:]
+
+    problems = tally.scan(canary, "hostile documents", run_texts(run))
+    for name, (args, words) in cases.items():
+        # Ansible's own templating of the inline structure counts against the same budget.
+        problems += refused_problems(tally, run, name, REFUSAL_BUDGET, *words)
+    assert sim.request_count() == 0, "a hostile document was checked: %s" % sim.requests
+    assert files_text(reports) == {}, "reports were written for a refused document"
+    assert len(run.output) < 200000, "%d characters of output" % len(run.output)
+    assert not problems, "\n".join(problems)
