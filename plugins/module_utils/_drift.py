@@ -29,7 +29,7 @@ except ImportError as exc:  # guarded: the error names the missing library
     JSONSCHEMA_IMPORT_ERROR = exc
 
 from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _reports
-from ansible_collections.coder.coderd.plugins.module_utils._api import SUBSETS, gather_facts
+from ansible_collections.coder.coderd.plugins.module_utils._api import SUBSETS, gather_facts, join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._compare import (
     OPERATORS, ComparisonError, compare, parse_spec,
 )
@@ -77,7 +77,9 @@ class DesiredStateError(ValueError):
         self.source = source
         self.problems = list(problems)
         header = 'invalid %s (%s):' % (source, _reports.counted(len(self.problems), 'problem'))
-        super(DesiredStateError, self).__init__('\n'.join([header] + ['  ' + line for line in self.problems]))
+        lines = join_capped((_reports.clipped(line, _reports.MAX_PROBLEM) for line in self.problems), '\n  ',
+                            _reports.MAX_LISTED)
+        super(DesiredStateError, self).__init__('%s\n  %s' % (header, lines))
 
 
 class Check:
@@ -216,8 +218,8 @@ def _explain(error):
     if error.validator == 'type':
         return [prefix + 'must be ' + _type_names(error.validator_value)]
     if error.validator == 'enum':
-        return [prefix + 'must be one of %s, got %r' % (', '.join(str(item) for item in error.validator_value),
-                                                        error.instance)]
+        return [prefix + 'must be one of %s, got %s' % (', '.join(str(item) for item in error.validator_value),
+                                                        _reports.clipped(repr(error.instance)))]
     if error.validator == 'additionalProperties':
         allowed = sorted(schema.get('properties', {}))
         lines = []
@@ -237,10 +239,12 @@ def _explain(error):
 def _schema_problems(document, schema):
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(document), key=lambda error: [str(part) for part in error.absolute_path])
-    problems = []
-    for error in errors:
-        problems.extend(line for line in _explain(error) if line not in problems)
-    return problems
+    return _unique(line for error in errors for line in _explain(error))
+
+
+def _unique(lines):
+    """``lines`` in order without repeats (a set, not a search of the list: documents may hold thousands)."""
+    return list(dict.fromkeys(lines))
 
 
 def _operand_problem(operator, operand):
@@ -337,8 +341,7 @@ def validate_document(document, source='desired state'):
     if not isinstance(document, dict):
         raise DesiredStateError(source, ['the document must be a mapping of sections (version, config, '
                                          'experiments, ...), got %s' % type(document).__name__])
-    problems = _schema_problems(document, SCHEMA)
-    problems.extend(problem for problem in _semantic_problems(document) if problem not in problems)
+    problems = _unique(_schema_problems(document, SCHEMA) + _semantic_problems(document))
     if problems:
         problems.sort(key=_problem_path)
         raise DesiredStateError(source, problems)
@@ -474,16 +477,16 @@ def _nested(mapping, path, section):
     walked = []
     for part in path.split('.'):
         if not isinstance(node, dict) or part not in node:
-            known = sorted(node) if isinstance(node, dict) else []
+            known = sorted(str(key) for key in node) if isinstance(node, dict) else []
             close = difflib.get_close_matches(part, known, n=3)
             where = '.'.join([section] + walked)
             if close:
                 hint = 'did you mean: ' + ', '.join(close)
             elif known:
-                hint = 'known: ' + ', '.join(known)
+                hint = 'known: ' + join_capped(known, ', ', _reports.MAX_LISTED)
             else:
                 hint = '%s is not a mapping' % where
-            raise ValueError('%s has no %r; %s' % (where, part, hint))
+            raise ValueError('%s has no %s; %s' % (where, _reports.clipped(repr(part)), hint))
         node = node[part]
         walked.append(part)
     return node
@@ -554,7 +557,7 @@ def _record(check, resolved_as, actual, status, description=None):
 
 
 def _error_record(check, resolved_as, problem):
-    text = 'error: %s' % problem
+    text = 'error: %s' % _reports.clipped(problem, _reports.MAX_PROBLEM)
     if check.description:
         text = '%s (%s)' % (text, check.description)
     return _record(check, resolved_as, None, 'error', text)
@@ -591,21 +594,26 @@ def _evaluate_check(check, resolver):
 
 
 def _apply_waivers(records, waivers, resolver, today, warnings):
+    # Indexed, not searched per waiver: thousands of waivers and checks take linear time.
+    by_key, by_path = {}, {}
+    for index, record in enumerate(records):
+        by_key.setdefault(record['key'], []).append(index)
+        if record['resolved_as']:
+            by_path.setdefault(record['resolved_as'], []).append(index)
     for waiver in waivers:
         try:
             waived_path = resolver.find_key(waiver['key']).resolved_as
         except ValueError:
             waived_path = None
-        matches = [record for record in records
-                   if record['key'] == waiver['key'] or (waived_path and record['resolved_as'] == waived_path)]
+        matches = [records[index] for index in sorted(set(by_key.get(waiver['key'], []) + by_path.get(waived_path, [])))]
         if not matches:
-            warnings.append("waiver for '%s' matches no check" % waiver['key'])
+            warnings.append("waiver for '%s' matches no check" % _reports.clipped(waiver['key']))
             continue
         expired = today > waiver['expires_date']
         public = dict(key=waiver['key'], reason=waiver['reason'], expires=waiver['expires'], expired=expired)
         drifted = [record for record in matches if record['status'] in ('drift', 'waived')]
         if not drifted:
-            warnings.append("waiver for '%s' is not needed: its check does not drift" % waiver['key'])
+            warnings.append("waiver for '%s' is not needed: its check does not drift" % _reports.clipped(waiver['key']))
         for record in drifted:
             if record['status'] == 'waived':
                 continue
@@ -650,16 +658,17 @@ class Result:
             'passed' if self.passed else 'failed', deployment, counts, self.fail_on)
         attention = [record for record in self.records if record['status'] in ('drift', 'error')]
         if attention:
-            line += ': ' + '; '.join(_attention_text(record) for record in attention)
+            line += ': ' + join_capped((_attention_text(record) for record in attention), '; ', _reports.MAX_LISTED)
         return line
 
 
 def _attention_text(record):
+    key = _reports.clipped(str(record['key']))
     if record['status'] == 'error':
-        return '%s [error] %s' % (record['key'], record.get('description', ''))
+        return '%s [error] %s' % (key, record.get('description', ''))
     return '%s [%s] expected %s %s, actual %s' % (
-        record['key'], record['severity'], record['operator'], _reports.render_value(record['expected']),
-        _reports.render_value(record['actual']))
+        key, record['severity'], record['operator'], _reports.shown_value(record['expected']),
+        _reports.shown_value(record['actual']))
 
 
 def evaluate(desired, facts, config_model=None, waivers=(), today=None, fail_on=DEFAULT_FAIL_ON):
@@ -680,6 +689,9 @@ def evaluate(desired, facts, config_model=None, waivers=(), today=None, fail_on=
             records.append(record)
     warnings = []
     _apply_waivers(records, list(waivers), resolver, today or datetime.date.today(), warnings)
+    if len(warnings) > _reports.MAX_LISTED:
+        # Each warning is a line of its own: the rest are counted in one more.
+        warnings[_reports.MAX_LISTED:] = ['and %d more warnings about waivers' % (len(warnings) - _reports.MAX_LISTED)]
     return Result(records, fail_on, warnings)
 
 

@@ -19,7 +19,8 @@ description:
     built-in baseline.
   - Validates the document first against the JSON Schema shipped with the collection
     (C(docs/desired-state.schema.json)); a malformed document fails with one line per problem, each
-    naming its path in the document, and no request is sent and no report written.
+    naming its path in the document (the first 20, then how many more), and no request is sent and no
+    report written.
   - Fetches only the endpoints the checks need, each once, or uses facts already gathered by
     M(coder.coderd.deployment_info) (then it sends no request at all).
   - Comparisons are unit-aware (durations such as V(168h) or V(30d), URLs, versions). A secret can only
@@ -222,7 +223,9 @@ subsets:
   elements: str
   sample: [build, config, experiments]
 msg:
-  description: One line saying whether the check passed, with the counts and every unwaived drift and error.
+  description:
+    - One line saying whether the check passed, with the counts and every unwaived drift and error.
+    - Past 20 drifts and errors it says how many more; values are cut at 200 characters (RV(records) keep them whole).
   returned: always
   type: str
   sample: >-

@@ -17,6 +17,10 @@ LAUGHS = "config:\n" + "".join(
     for name, below in zip("abcdefg", ("",) + tuple("abcdef")))
 # Seconds a refusal may take: it happens before any work, whatever the document expands to.
 REFUSAL_BUDGET = 5.0
+# Seconds to read, validate and check a document of 10,000 keys, and to write its reports.
+HUGE_BUDGET = 30.0
+# Characters of a message listing twenty problems.
+MESSAGE_LIMIT = 12000
 
 
 def laughs(levels):
@@ -101,4 +105,36 @@ def test_alias_bombs_and_deep_nesting_are_refused_before_any_request(run_playboo
     assert sim.request_count() == 0, "a hostile document was checked: %s" % sim.requests
     assert files_text(reports) == {}, "reports were written for a refused document"
     assert len(run.output) < 200000, "%d characters of output" % len(run.output)
+    assert not problems, "\n".join(problems)
+
+
+def test_huge_documents_are_checked_in_linear_time_with_capped_messages(run_playbook, coder_sim_factory, canary,
+                                                                         tally, tmp_path):
+    sim = coder_sim_factory(state=canary.state())
+    keys = dict(("CODER_NO_SUCH_SETTING_%05d" % index, "x") for index in range(10000))
+    (tmp_path / "unknown-keys.yml").write_text(yaml.safe_dump({"config": keys}), encoding="utf-8")
+    (tmp_path / "unknown-sections.yml").write_text(yaml.safe_dump(keys), encoding="utf-8")
+    tasks = [case(name, {"coder.coderd.deployment_assert": {"desired_file": str(tmp_path / name),
+                                                            "report_dir": str(tmp_path / "reports")}})
+             for name in ("unknown-keys.yml", "unknown-sections.yml")]
+    run = run_playbook(play("Huge documents", tasks), inventory=one_host(canary, sim.url), verbosity=4)
+    assert run.rc == 0, run.output[-3000:]
+
+    problems = tally.scan(canary, "huge documents", run_texts(run))
+    # Every key is looked up (one request), the first twenty are listed with their did-you-mean.
+    problems += refused_problems(tally, run, "unknown-keys.yml", HUGE_BUDGET, "10000 errors", "and 9980 more")
+    status, result, seconds = outcome(run, "unknown-keys.yml")
+    if len(result.get("msg", "")) > MESSAGE_LIMIT:
+        problems.append("unknown-keys.yml: a message of %d characters" % len(result["msg"]))
+    if len(result.get("records", ())) != 10000:
+        problems.append("unknown-keys.yml: %d records, expected one per key" % len(result.get("records", ())))
+    # The document itself is wrong: one line per problem, the first twenty of them, before any request.
+    tally.tried(ASSERT)
+    status, result, seconds = outcome(run, "unknown-sections.yml")
+    lines = result.get("msg", "").splitlines()
+    if status != "failed" or len(lines) != 22 or lines[0] != "invalid desired_file %s (10000 problems):" % (
+            tmp_path / "unknown-sections.yml") or lines[-1] != "  and 9980 more":
+        problems.append("unknown-sections.yml: expected 20 of 10000 problems listed, got %s: %s" % (status, lines[:3]))
+    problems += tally.timing("unknown-sections.yml", seconds, HUGE_BUDGET)
+    assert [request["path"] for request in sim.requests] == ["/api/v2/deployment/config"]
     assert not problems, "\n".join(problems)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _drift
+from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _drift, _reports
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import SCHEMA, SEVERITIES
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 from ansible_collections.coder.coderd.plugins.module_utils._values import (
@@ -516,6 +516,57 @@ def test_big_but_legitimate_documents_pass_the_limits():
 def test_limits_apply_before_any_request():
     with pytest.raises(ValueError, match='refused: more than'):
         _drift.assert_deployment(dict(desired={'config': {'CODER_ACCESS_URL': {'in': laughs(6)}}}))
+
+
+# --- huge documents: linear time, capped messages --------------------------------------------------
+
+def test_thousands_of_problems_list_twenty_then_count_the_rest():
+    document = dict(('sektion_%04d' % index, {}) for index in range(3000))
+    with pytest.raises(_drift.DesiredStateError) as caught:
+        _drift.validate_document(document, 'desired_file huge.yml')
+    assert len(caught.value.problems) == 3000
+    lines = str(caught.value).splitlines()
+    assert lines[0] == 'invalid desired_file huge.yml (3000 problems):'
+    assert lines[1].startswith('  sektion_0000: unknown key; ')
+    assert len(lines) == 1 + _reports.MAX_LISTED + 1 and lines[-1] == '  and 2980 more'
+
+
+def test_a_long_problem_is_cut_in_the_message_but_whole_in_the_list():
+    with pytest.raises(_drift.DesiredStateError) as caught:
+        _drift.validate_document({'x' * 100000: 1})
+    assert len(caught.value.problems[0]) > 100000
+    assert len(str(caught.value)) < 2 * _reports.MAX_PROBLEM
+
+
+def test_thousands_of_unknown_keys_are_all_recorded_and_twenty_listed(facts):
+    document = {'config': dict(('CODER_NO_SUCH_SETTING_%05d' % index, 'x') for index in range(2000))}
+    result = run(document, facts, baseline='hardened')
+    errors = [record for record in result.records if record['status'] == 'error']
+    assert len(errors) == 2000
+    assert errors[-1]['description'].startswith("error: unknown deployment setting 'CODER_NO_SUCH_SETTING_01999'")
+    message = result.message('https://coder.example.com')
+    assert message.endswith('; and 1985 more')  # the baseline's 5 drifts come last
+    assert message.count('[error]') == _reports.MAX_LISTED
+
+
+def test_values_are_cut_in_the_message_but_whole_in_the_records(facts):
+    result = run({'config': {'CODER_ACCESS_URL': {'in': ['https://%05d.example.com' % index
+                                                          for index in range(1000)]}}}, facts)
+    assert len(result.records[0]['expected']) == 1000
+    message = result.message('X')
+    assert len(message) < 2 * _reports.MAX_SHOWN + 300
+    assert '... (%d characters), actual "https://coder.example.com"' % len(
+        _reports.render_value(result.records[0]['expected'])) in message
+
+
+def test_thousands_of_waivers_take_linear_time_and_few_warnings(facts):
+    waivers = [{'key': 'CODER_NO_SUCH_SETTING_%05d' % index, 'reason': 'r', 'expires': '2030-01-01'}
+               for index in range(5000)]
+    document = {'config': dict(('CODER_NO_SUCH_SETTING_%05d' % index, 'x') for index in range(5000))}
+    result = run(document, facts, waivers=waivers)
+    assert result.warnings[0] == "waiver for 'CODER_NO_SUCH_SETTING_00000' is not needed: its check does not drift"
+    assert result.warnings[-1] == 'and 4980 more warnings about waivers'
+    assert len(result.warnings) == _reports.MAX_LISTED + 1
 
 
 # --- the whole task ------------------------------------------------------------------------------
