@@ -43,6 +43,9 @@ options:
       - A check is a plain value (compared with C(eq)) or a mapping of operators (C(eq), C(ne), C(in),
         C(not_in), C(lt), C(le), C(gt), C(ge), C(regex), C(contains), C(subset), C(superset), C(set),
         C(version)) plus optional C(severity) (default V(medium)), C(description) and C(when).
+      - C(regex) searches in bounded time with Python's syntax, without backreferences, lookarounds, atomic groups
+        and possessive repeats; patterns of at most 1000 characters (and 1000 steps once repeats are expanded),
+        values of at most 4096 characters.
       - Mutually exclusive with O(desired_file).
       - At most 50,000 keys and values (YAML aliases counted as written out), 32 levels of nesting and 1 MiB
         of text; a larger document is refused before any request. The same limits apply to O(desired_file),

@@ -15,8 +15,9 @@ ASSERT = "module deployment_assert"
 LAUGHS = "config:\n" + "".join(
     "  CODER_SETTING_%s: &%s [%s]\n" % (name, name, ", ".join([("*" + below) if below else "lol"] * 9))
     for name, below in zip("abcdefg", ("",) + tuple("abcdef")))
-# Seconds a refusal may take: it happens before any work, whatever the document expands to.
-REFUSAL_BUDGET = 5.0
+# Seconds for a case whose work does not grow with the hostile input: a refusal before any work,
+# a regex search that visits each step of the pattern once per character.
+SMALL_BUDGET = 5.0
 # Seconds to read, validate and check a document of 10,000 keys, and to write its reports.
 HUGE_BUDGET = 30.0
 # Characters of a message listing twenty problems.
@@ -101,7 +102,7 @@ def test_alias_bombs_and_deep_nesting_are_refused_before_any_request(run_playboo
     problems = tally.scan(canary, "hostile documents", run_texts(run))
     for name, (args, words) in cases.items():
         # Ansible's own templating of the inline structure counts against the same budget.
-        problems += refused_problems(tally, run, name, REFUSAL_BUDGET, *words)
+        problems += refused_problems(tally, run, name, SMALL_BUDGET, *words)
     assert sim.request_count() == 0, "a hostile document was checked: %s" % sim.requests
     assert files_text(reports) == {}, "reports were written for a refused document"
     assert len(run.output) < 200000, "%d characters of output" % len(run.output)
@@ -137,4 +138,36 @@ def test_huge_documents_are_checked_in_linear_time_with_capped_messages(run_play
         problems.append("unknown-sections.yml: expected 20 of 10000 problems listed, got %s: %s" % (status, lines[:3]))
     problems += tally.timing("unknown-sections.yml", seconds, HUGE_BUDGET)
     assert [request["path"] for request in sim.requests] == ["/api/v2/deployment/config"]
+    assert not problems, "\n".join(problems)
+
+
+# Python's re takes about 2**30 steps for this pattern against this value (41 characters).
+BACKTRACKING = r"^https://(a+)+\.com$"
+SERVER_VALUE = "https://" + "a" * 30 + ".io"
+
+
+def test_a_backtracking_regex_against_a_server_value_ends_in_bounded_time(run_playbook, coder_sim_factory, canary,
+                                                                           tally):
+    sim = coder_sim_factory(state=canary.state(deployment={"CODER_ACCESS_URL": SERVER_VALUE}))
+    tasks = [
+        {"name": "Gather the config", "coder.coderd.deployment_info": {"gather_subset": ["config"]}},
+        case("filter drift", {"ansible.builtin.debug": {"msg": "{{ ansible_facts.coder | coder.coderd.drift("
+                                                               "{'config.access_url': {'regex': pattern}}) }}"}}),
+        case("module deployment_assert", {"coder.coderd.deployment_assert": {
+            "desired": {"config": {"CODER_ACCESS_URL": {"regex": BACKTRACKING}}}}}),
+    ]
+    run = run_playbook(play("A regex that backtracks", tasks, vars={"pattern": BACKTRACKING}),
+                       inventory=one_host(canary, sim.url), verbosity=4)
+    assert run.rc == 0, run.output[-3000:]
+
+    problems = tally.scan(canary, "backtracking regex", run_texts(run))
+    for plugin_id, records_of in (("filter drift", lambda result: result.get("msg")),
+                                  ("module deployment_assert", lambda result: result.get("records"))):
+        tally.tried(plugin_id)
+        status, result, seconds = outcome(run, plugin_id)
+        records = records_of(result)
+        if not isinstance(records, list) or [(record["actual"], record["status"]) for record in records] != [
+                (SERVER_VALUE, "drift")]:
+            problems.append("%s: expected one drift of %r, got %s: %s" % (plugin_id, SERVER_VALUE, status, result))
+        problems += tally.timing(plugin_id, seconds, SMALL_BUDGET)
     assert not problems, "\n".join(problems)
