@@ -717,7 +717,7 @@ def assert_deployment(params, deployment=None, today=None):
                              '(gather_subset) or leave facts unset' % ', '.join(missing))
         where = facts.get('url') or 'the given facts'
     else:
-        facts = gather_facts(deployment, subsets)
+        facts = gather_facts(deployment, subsets, processing_timeout=params['processing_timeout'])
         if 'config' in subsets:
             config_model = deployment.config_model()
         where = deployment.url

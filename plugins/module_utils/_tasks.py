@@ -132,7 +132,8 @@ TASKS = {
         fail_on=dict(type='str', default=DEFAULT_FAIL_ON, choices=list(FAIL_ON_CHOICES)),
         report_dir=dict(type='path'),
         report_formats=dict(type='list', elements='str', default=list(REPORT_FORMATS), choices=list(REPORT_FORMATS)),
-        facts=dict(type='dict'))),
+        facts=dict(type='dict'),
+        processing_timeout=_PROCESSING_TIMEOUT)),
 }
 
 

@@ -110,6 +110,12 @@ options:
         sends no request. They must hold every subset the checks read (see RV(subsets)).
       - Config keys are then mapped by the option catalog shipped with the collection.
     type: dict
+  processing_timeout:
+    description:
+      - Seconds to wait while a freshly started server answers that its stats are still processing (only when
+        the checks read C(stats)).
+    type: float
+    default: 30
 attributes:
   action_group:
     description: Use C(group/coder.coderd.coderd) in C(module_defaults) to set the connection options once.

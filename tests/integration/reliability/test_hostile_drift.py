@@ -8,7 +8,7 @@ import json
 
 import yaml
 
-from .support import files_text, run_texts
+from .support import PROCESSING_TIMEOUT, files_text, run_texts
 
 ASSERT = "module deployment_assert"
 # 430 bytes: seven levels of nine aliases each, 9**7 values once written out.
@@ -170,4 +170,34 @@ def test_a_backtracking_regex_against_a_server_value_ends_in_bounded_time(run_pl
                 (SERVER_VALUE, "drift")]:
             problems.append("%s: expected one drift of %r, got %s: %s" % (plugin_id, SERVER_VALUE, status, result))
         problems += tally.timing(plugin_id, seconds, SMALL_BUDGET)
+    assert not problems, "\n".join(problems)
+
+
+ROLE_CHECK_TASK = "coder.coderd.deployment_check : Check the Coder deployment against its desired state"
+
+
+def test_stats_that_never_finish_processing_wait_only_processing_timeout(run_playbook, coder_sim_factory, canary,
+                                                                         tally):
+    sim = coder_sim_factory(state=canary.state(faults=[{"kind": "stats_processing"}]))
+    desired = {"stats": {"workspaces.failed": {"le": 5}}}
+    tasks = [
+        case("module deployment_assert", {"coder.coderd.deployment_assert": {
+            "desired": desired, "processing_timeout": PROCESSING_TIMEOUT}}),
+        {"name": "role deployment_check", "block": [{
+            "name": "Run the role", "ansible.builtin.include_role": {"name": "coder.coderd.deployment_check"},
+            "vars": {"coder_desired": desired, "coder_processing_timeout": PROCESSING_TIMEOUT,
+                     "coder_report_dir": ""}}],
+         "rescue": [{"name": "Go on", "ansible.builtin.meta": "noop"}]},
+    ]
+    run = run_playbook(play("Stats still processing", tasks), inventory=one_host(canary, sim.url), verbosity=4)
+    assert run.rc == 0, run.output[-3000:]
+
+    problems = tally.scan(canary, "stats still processing", run_texts(run))
+    words = ("still processing after waiting %gs" % PROCESSING_TIMEOUT, "processing_timeout", sim.url)
+    for plugin_id, task in (("module deployment_assert", "module deployment_assert"),
+                            ("role deployment_check", ROLE_CHECK_TASK)):
+        tally.tried(plugin_id)
+        status, result, seconds = outcome(run, task)
+        problems += tally.error_line(plugin_id, result.get("msg"), *words)
+        problems += tally.timing(plugin_id, seconds, PROCESSING_TIMEOUT + 1.0)
     assert not problems, "\n".join(problems)
