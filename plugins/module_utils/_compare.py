@@ -8,14 +8,12 @@
 Comparisons are unit-aware: a duration compares by its length whatever its spelling (604800,
 "168h", "7d", "168h0m0s"), a URL by its normalized form, a version by SemVer precedence. The
 caller may name the unit (``kind``, e.g. a setting's type); without it the unit is inferred from
-the two values. Pure functions, standard library only: this file also runs inside modules.
+the two values. Pure functions on the standard library and the collection's unit parsers.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-import re
 
 from ansible_collections.coder.coderd.plugins.module_utils._regex import PatternError, compile_pattern, search
 from ansible_collections.coder.coderd.plugins.module_utils._units import (

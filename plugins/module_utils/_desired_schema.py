@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # PRIVATE to the coder.coderd collection: may change in any release without notice.
-"""The JSON Schema of a desired-state document (DESIGN §4) and of a waiver list.
+"""The JSON Schema of a desired-state document and of a waiver list.
 
 Kept as Python data so that it ships inside the collection with the engine that uses it;
 ``tools/export_schema.py`` writes the same data to ``docs/desired-state.schema.json`` for editors

@@ -23,7 +23,7 @@ FORMATS = ('json', 'junit', 'markdown')
 FILE_NAMES = {'json': 'coder-drift.json', 'junit': 'coder-drift.junit.xml', 'markdown': 'coder-drift.md'}
 _STATUS_ORDER = ('error', 'drift', 'waived', 'pass')
 _SEVERITY_ORDER = ('critical', 'high', 'medium', 'low', 'info')
-_STATUS_MARK = {'error': u'\u26a0\ufe0f', 'drift': u'\u274c', 'waived': u'\U0001f515', 'pass': u'\u2705'}
+_STATUS_MARK = {'error': '\u26a0\ufe0f', 'drift': '\u274c', 'waived': '\U0001f515', 'pass': '\u2705'}
 
 
 # A message lists at most MAX_LISTED items (problems, drifts, warnings), then says how many more;
@@ -153,7 +153,7 @@ def _table(records):
 def render_markdown(report):
     """A job summary: verdict, counts, the table of what needs attention, passed checks folded away."""
     summary = report['summary']
-    verdict = u'\u2705 passed' if report['passed'] else u'\u274c failed'
+    verdict = '\u2705 passed' if report['passed'] else '\u274c failed'
     lines = [
         '### Coder drift check: %s' % _plain(report['deployment']),
         '',

@@ -39,7 +39,7 @@ class CoderAction(ActionBase):
             result.update(self._execute_module(module_name='coder.coderd.' + name, module_args=args,
                                                task_vars=task_vars, wrap_async=self._task.async_val))
             return result
-        validation = ArgumentSpecValidator(TASKS[name].argument_spec,
+        validation = ArgumentSpecValidator(self._argument_spec(name),
                                            mutually_exclusive=self._mutually_exclusive).validate(args)
         if validation.error_messages:
             return dict(result, failed=True, msg=validation_failure(name, validation))
@@ -54,6 +54,10 @@ class CoderAction(ActionBase):
             result['warnings'] = result.get('warnings', []) + warnings
         result.setdefault('changed', False)
         return result
+
+    def _argument_spec(self, name):
+        """The options of module ``name``; an action plugin that does its own work names its own."""
+        return TASKS[name].argument_spec
 
     def _run_on_controller(self, name, params, warn):
         """The module's work, in-process; subclasses with controller-side inputs extend it."""
