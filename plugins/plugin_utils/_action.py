@@ -37,7 +37,7 @@ class CoderAction(ActionBase):
         name = (self._task.resolved_action or self._task.action).rsplit('.', 1)[-1]
         # The ansible_coder_* vars go with the arguments: a module on a remote host has no vars.
         args = with_variables(self._task.args, task_vars, self._templar.template)
-        problem = control_character_problem(TASKS[name].argument_spec, args)
+        problem = control_character_problem(self._argument_spec(name), args)
         if problem:
             # Checked before the module is shipped too: a module logs its arguments to syslog, which
             # fails on a NUL with Ansible's own message, naming neither the option nor the deployment.
@@ -46,7 +46,7 @@ class CoderAction(ActionBase):
             result.update(self._execute_module(module_name='coder.coderd.' + name, module_args=args,
                                                task_vars=task_vars, wrap_async=self._task.async_val))
             return result
-        validation = ArgumentSpecValidator(TASKS[name].argument_spec,
+        validation = ArgumentSpecValidator(self._argument_spec(name),
                                            mutually_exclusive=self._mutually_exclusive).validate(args)
         if validation.error_messages:
             return dict(result, failed=True, msg=validation_failure(name, validation))
@@ -61,6 +61,10 @@ class CoderAction(ActionBase):
             result['warnings'] = result.get('warnings', []) + warnings
         result.setdefault('changed', False)
         return result
+
+    def _argument_spec(self, name):
+        """The options of module ``name``; an action plugin that does its own work names its own."""
+        return TASKS[name].argument_spec
 
     def _run_on_controller(self, name, params, warn):
         """The module's work, in-process; subclasses with controller-side inputs extend it."""
