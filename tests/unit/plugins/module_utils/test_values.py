@@ -20,6 +20,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._values import (
     snake_case,
 )
 
+
 # --- small endpoints ---------------------------------------------------------------------------
 
 def test_build_info():
