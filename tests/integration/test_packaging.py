@@ -32,10 +32,10 @@ MUST_SHIP = [
     "meta/ee-requirements.txt", "plugins/action/deployment_info.py", "plugins/modules/deployment_info.py",
     "plugins/module_utils/_option_catalog.py", "plugins/filter/duration.yml", "plugins/test/version_satisfies.yml",
     "roles/deployment_check/meta/argument_specs.yml", "playbooks/drift_check.yml", "docs/desired-state.schema.json",
-    "docs/docsite/extra-docs.yml", "docs/docsite/links.yml", "docs/docsite/rst/getting_started.rst",
+    "docs/docsite/links.yml", "docs/getting-started.md",
     "tests/simulator/coder_sim/__main__.py", "tests/simulator/coder_sim/data/options.json",
 ]
-LOCAL_ONLY_TOP = (".venv", "build/", ".git", "tests/output/", "benchmarks/results/", ".ansible/", "collections/")
+LOCAL_ONLY_TOP = (".venv", ".nox/", "build/", ".git", "tests/output/", "benchmarks/results/", ".ansible/", "collections/")
 LOCAL_ONLY_ANYWHERE = ("__pycache__", ".pytest_cache", ".tar.gz")
 
 PLAYBOOK = """
