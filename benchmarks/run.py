@@ -34,7 +34,7 @@ from coder_sim import DEFAULT_TOKENS
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 RESULTS = BENCHMARKS / "results"
-COLLECTIONS_PATH = ROOT / "build"
+COLLECTIONS_PATH = Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH") or ROOT / "build")  # "make bench" sets it
 SIMULATOR_PATH = ROOT / "tests" / "simulator"
 BIN = Path(sys.executable).parent  # the venv's bin: ansible-playbook and ansible-inventory live here
 
