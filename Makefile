@@ -6,7 +6,7 @@ PYTHON ?= python3
 NOX = .venv/bin/nox
 # Sessions ask for pythonX.Y by name. pyenv answers only for its active versions, so make every
 # installed one active, the global one first (no effect without pyenv).
-export PYENV_VERSION ?= $(shell pyenv version-name 2>/dev/null):$(shell pyenv versions --bare 2>/dev/null | sort -rV | paste -sd: -)
+export PYENV_VERSION ?= $(shell pyenv version-name 2>/dev/null):$(shell pyenv versions --bare 2>/dev/null | grep '^3\.' | sort -rV | paste -sd: -)
 
 setup: $(NOX)
 

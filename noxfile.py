@@ -47,7 +47,7 @@ SANITY_LINES = (MAIN_LINE,)
 # ansible-builder).
 TEST_PACKAGES = ("pytest", "pytest-xdist", "requests", "jsonschema", "pyyaml", "cryptography", "xmlschema",
                  "ansible-builder")
-# The Coder API simulator that the tests, the demo and the benchmark start.
+# The Coder API simulator that the tests, the demo, the benchmark and the catalog generator use.
 SIMULATOR = ROOT / "tests" / "simulator"
 
 nox.options.reuse_venv = "yes"
@@ -145,10 +145,11 @@ for core_line in list(CORE_LINES)[1:]:
 @nox.session(python=MAIN_PYTHON, default=False)
 def generate(session):
     """Write every generated file: the option catalog, the desired-state schema and its reference page."""
-    install(session, "ansible-core==%s" % CORE_LINES[MAIN_LINE][0])
+    setup = collection_for(session)
+    # The catalog is generated from the extract of Coder's option list that the simulator serves.
     extract = session.run(
         "python", "-c", "import coder_sim, os; print(os.path.join(os.path.dirname(coder_sim.__file__), 'data', 'options.json'))",
-        silent=True, env={"PYTHONPATH": str(SIMULATOR)}).strip()
+        silent=True, env=ansible_env(setup)).strip()
     session.run("python", "tools/gen_option_catalog.py", extract, "plugins/module_utils/_option_catalog.py")
     session.run("python", "tools/export_schema.py")
 
@@ -216,29 +217,12 @@ suppress_warnings = ["ref.ref", "ref.envvar"]
 """ % ", ".join('"%s"' % pattern for pattern in DOCS_PAGES)
 
 
-def start_simulator(session, workdir, *options):
-    """Start the Coder API simulator in the session's environment; return the process and its URLs."""
-    url_file = workdir / "urls"
-    log = open(workdir / "simulator.log", "w", encoding="utf-8")
-    process = subprocess.Popen(
-        [os.path.join(session.bin, "python"), "-m", "coder_sim", "--url-file", str(url_file), *options],
-        stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONPATH=str(SIMULATOR)))
-    log.close()
-    deadline = time.monotonic() + 30
-    # The simulator writes the file once it listens; a complete file ends with a newline.
-    while not (url_file.is_file() and url_file.read_text(encoding="utf-8").endswith("\n")):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            session.error("the simulator did not start: %s" % (workdir / "simulator.log").read_text(encoding="utf-8"))
-        time.sleep(0.1)
-    return process, url_file.read_text(encoding="utf-8").split()
-
-
 @nox.session(python=MAIN_PYTHON, default=False)
 def demo(session):
     """Start the bundled Coder API simulator and run playbooks/demo.yml against it as its owner."""
     setup = collection_for(session)
     install(session, "requests", "jsonschema", "pyyaml")
+    env = ansible_env(setup)
     with tempfile.TemporaryDirectory(prefix="coderd-demo-") as folder:
         workdir = Path(folder)
         # The token goes through a private file, never the command line (where any user can read it).
@@ -246,16 +230,26 @@ def demo(session):
         session.run("python", "-c",
                     "import json, os, sys; from coder_sim import DEFAULT_TOKENS;"
                     " os.umask(0o077); json.dump({'coder_token': DEFAULT_TOKENS['owner']}, open(sys.argv[1], 'w'))",
-                    str(secrets), env={"PYTHONPATH": str(SIMULATOR)}, silent=True)
-        simulator, (url,) = start_simulator(session, workdir, "--port", "0")
+                    str(secrets), env=env, silent=True)
+        url_file, log = workdir / "url", workdir / "simulator.log"
+        with open(log, "w", encoding="utf-8") as output:
+            simulator = subprocess.Popen(
+                [os.path.join(session.bin, "python"), "-m", "coder_sim", "--port", "0", "--url-file", str(url_file)],
+                stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ, **env))
         try:
+            deadline = time.monotonic() + 30
+            # The simulator writes the file once it listens; a complete file ends with a newline.
+            while not (url_file.is_file() and url_file.read_text(encoding="utf-8").endswith("\n")):
+                if simulator.poll() is not None or time.monotonic() > deadline:
+                    session.error("the simulator did not start: %s" % log.read_text(encoding="utf-8"))
+                time.sleep(0.1)
+            url = url_file.read_text(encoding="utf-8").strip()
             session.log("simulator listening at %s" % url)
             session.run("ansible-playbook", "playbooks/demo.yml", "-e", "coder_url=%s" % url, "-e", "@%s" % secrets,
-                        env=dict(ansible_env(setup), ANSIBLE_LOCALHOST_WARNING="false",
-                                 ANSIBLE_INVENTORY_UNPARSED_WARNING="false"))
+                        env=dict(env, ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false"))
         finally:
-            simulator.terminate()
-            simulator.wait(10)
+            simulator.kill()
+            simulator.wait()
 
 
 @nox.session(python=MAIN_PYTHON, default=False)
