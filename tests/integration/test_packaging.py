@@ -124,8 +124,7 @@ def test_a_playbook_uses_the_installed_collection(wire, installed, coder_sim_fac
     assert (check["passed"], check["summary"]["total"]) == (True, 2), check["msg"]
 
 
-# ansible-builder is in the main venv only: the compat stage's venv has what units and
-# integration need, and these two tests check files, not ansible-core.
+# Every nox test session installs ansible-builder; run elsewhere, these two tests need it too.
 needs_ansible_builder = pytest.mark.skipif(not (VENV_BIN / "ansible-builder").exists(),
                                            reason="ansible-builder is not installed in this venv")
 
