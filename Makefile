@@ -1,25 +1,40 @@
-# Entry points; the work is done by the scripts in scripts/.
-.PHONY: setup test units integration sanity lint compat demo docs bench clean
+# Entry points. The work is done by the nox sessions of noxfile.py and antsibull-nox.toml, run by
+# the nox that "setup" installs into .venv; docs/contributing.md lists the sessions.
+.PHONY: setup test demo docs generate bench units integration sanity lint compat clean
 
-setup:
-	scripts/setup.sh
+PYTHON ?= python3
+NOX = .venv/bin/nox
+# Sessions ask for pythonX.Y by name. pyenv answers only for its active versions, so make every
+# installed one active, the global one first (no effect without pyenv).
+export PYENV_VERSION ?= $(shell pyenv version-name 2>/dev/null):$(shell pyenv versions --bare 2>/dev/null | grep '^3\.' | sort -rV | paste -sd: -)
 
-test:
-	scripts/test.sh
+setup: $(NOX)
 
-units integration sanity lint compat:
-	scripts/test.sh $@
+$(NOX): tests/requirements-dev.txt
+	$(PYTHON) -m venv .venv
+	.venv/bin/python -m pip install --disable-pip-version-check --quiet -c tests/requirements-dev.txt nox antsibull-nox
+	touch $@
 
-demo:
-	scripts/demo.sh
+# The sessions noxfile.py names in nox.options.sessions; nox ends with each one's result and time.
+test: $(NOX)
+	$(NOX)
 
-docs:
-	scripts/docs.sh
+demo docs generate: $(NOX)
+	$(NOX) --session $@
 
-bench:
-	scripts/bench.sh $(BENCH_ARGS)
+# "make bench BENCH_ARGS=--quick"; see docs/benchmark.md.
+bench: $(NOX)
+	$(NOX) --session bench -- $(BENCH_ARGS)
 
-# Keeps .venv and .venv-compat, which are slow to rebuild; remove them by hand to start from scratch.
+# A part of "make test": the main ansible-core line's units, integration or sanity, ansible-lint,
+# or the units and integration tests of the other lines.
+units integration sanity compat: $(NOX)
+	$(NOX) --tags $@
+
+lint: $(NOX)
+	$(NOX) --session ansible-lint
+
+# Keeps .venv and .nox, which are slow to rebuild; remove them by hand to start from scratch.
 clean:
 	rm -rf build tests/output .pytest_cache .ansible *.tar.gz
-	find . -path './.venv*' -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path './.venv' -prune -o -path './.nox' -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -2,7 +2,7 @@
 
     python benchmarks/run.py [--deployments 50] [--latency-ms 20] [--rounds 3] [--uri-rounds 1] [--quick]
 
-Run through scripts/bench.sh, which prepares the venv and the collection layout. One run on one
+Run through "make bench" (the nox session bench), which lays out the collection. One run on one
 machine: a single simulator process serves every deployment; the jobs alternate within each round
 so that a change in the machine's load hits all of them alike; medians are compared. See
 docs/benchmark.md for what each job is and how to read the results.
@@ -34,7 +34,7 @@ from coder_sim import DEFAULT_TOKENS
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 RESULTS = BENCHMARKS / "results"
-COLLECTIONS_PATH = ROOT / "build"
+COLLECTIONS_PATH = Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH") or ROOT / "build")  # "make bench" sets it
 BIN = Path(sys.executable).parent  # the venv's bin: ansible-playbook and ansible-inventory live here
 
 FORKS = 10

@@ -1,7 +1,7 @@
 """Fixture ``run_playbook``: runs ansible-playbook against the laid-out collection.
 
-The collection is imported from the layout that ``scripts/layout.py`` writes (``make
-integration`` and ``make test`` refresh it first; ``ANSIBLE_COLLECTIONS_PATH`` overrides it).
+The collection is imported from ``ANSIBLE_COLLECTIONS_PATH``, which the nox test sessions point
+at their copy of it (``make integration``, ``make test``).
 """
 
 import itertools

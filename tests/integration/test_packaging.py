@@ -32,10 +32,10 @@ MUST_SHIP = [
     "meta/ee-requirements.txt", "plugins/action/deployment_info.py", "plugins/modules/deployment_info.py",
     "plugins/module_utils/_option_catalog.py", "plugins/filter/duration.yml", "plugins/test/version_satisfies.yml",
     "roles/deployment_check/meta/argument_specs.yml", "playbooks/drift_check.yml", "docs/desired-state.schema.json",
-    "docs/docsite/extra-docs.yml", "docs/docsite/links.yml", "docs/docsite/rst/getting_started.rst",
+    "docs/docsite/links.yml", "docs/getting-started.md",
     "simulator/pyproject.toml", "simulator/coder_sim/cli.py", "simulator/coder_sim/data/options.json",
 ]
-LOCAL_ONLY_TOP = (".venv", "build/", ".git", "tests/output/", "benchmarks/results/", ".ansible/", "collections/")
+LOCAL_ONLY_TOP = (".venv", ".nox/", "build/", ".git", "tests/output/", "benchmarks/results/", ".ansible/", "collections/")
 LOCAL_ONLY_ANYWHERE = ("__pycache__", ".pytest_cache", ".tar.gz")
 
 PLAYBOOK = """
@@ -124,8 +124,7 @@ def test_a_playbook_uses_the_installed_collection(wire, installed, coder_sim_fac
     assert (check["passed"], check["summary"]["total"]) == (True, 2), check["msg"]
 
 
-# ansible-builder is in the main venv only: the compat stage's venv has what units and
-# integration need, and these two tests check files, not ansible-core.
+# Every nox test session installs ansible-builder; run elsewhere, these two tests need it too.
 needs_ansible_builder = pytest.mark.skipif(not (VENV_BIN / "ansible-builder").exists(),
                                            reason="ansible-builder is not installed in this venv")
 
