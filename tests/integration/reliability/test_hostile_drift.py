@@ -71,8 +71,7 @@ def refused_problems(tally, run, name, budget, *words):
     return tally.error_line(name, result.get("msg"), *words) + tally.timing(name, seconds, budget)
 
 
-def test_alias_bombs_and_deep_nesting_are_refused_before_any_request(run_playbook, coder_sim_factory, canary,
-                                                                      tally, tmp_path):
+def test_alias_bombs_and_deep_nesting_are_refused_before_any_request(run_playbook, coder_sim_factory, canary, tally, tmp_path):
     sim = coder_sim_factory(state=canary.state())
     (tmp_path / "laughs.yml").write_text(LAUGHS, encoding="utf-8")
     (tmp_path / "deep.yml").write_text(yaml.safe_dump({"config": {"CODER_ACCESS_URL": deep(200)}}), encoding="utf-8")
@@ -109,8 +108,7 @@ def test_alias_bombs_and_deep_nesting_are_refused_before_any_request(run_playboo
     assert not problems, "\n".join(problems)
 
 
-def test_huge_documents_are_checked_in_linear_time_with_capped_messages(run_playbook, coder_sim_factory, canary,
-                                                                         tally, tmp_path):
+def test_huge_documents_are_checked_in_linear_time_with_capped_messages(run_playbook, coder_sim_factory, canary, tally, tmp_path):
     sim = coder_sim_factory(state=canary.state())
     keys = dict(("CODER_NO_SUCH_SETTING_%05d" % index, "x") for index in range(10000))
     (tmp_path / "unknown-keys.yml").write_text(yaml.safe_dump({"config": keys}), encoding="utf-8")
@@ -146,8 +144,7 @@ BACKTRACKING = r"^https://(a+)+\.com$"
 SERVER_VALUE = "https://" + "a" * 30 + ".io"
 
 
-def test_a_backtracking_regex_against_a_server_value_ends_in_bounded_time(run_playbook, coder_sim_factory, canary,
-                                                                           tally):
+def test_a_backtracking_regex_against_a_server_value_ends_in_bounded_time(run_playbook, coder_sim_factory, canary, tally):
     sim = coder_sim_factory(state=canary.state(deployment={"CODER_ACCESS_URL": SERVER_VALUE}))
     tasks = [
         {"name": "Gather the config", "coder.coderd.deployment_info": {"gather_subset": ["config"]}},
@@ -176,8 +173,7 @@ def test_a_backtracking_regex_against_a_server_value_ends_in_bounded_time(run_pl
 ROLE_CHECK_TASK = "coder.coderd.deployment_check : Check the Coder deployment against its desired state"
 
 
-def test_stats_that_never_finish_processing_wait_only_processing_timeout(run_playbook, coder_sim_factory, canary,
-                                                                         tally):
+def test_stats_that_never_finish_processing_wait_only_processing_timeout(run_playbook, coder_sim_factory, canary, tally):
     sim = coder_sim_factory(state=canary.state(faults=[{"kind": "stats_processing"}]))
     desired = {"stats": {"workspaces.failed": {"le": 5}}}
     tasks = [

@@ -323,8 +323,8 @@ def test_waiver_keys_address_sections(facts):
 def test_malformed_waivers_list_every_problem():
     with pytest.raises(_desired.DesiredStateError) as caught:
         _desired.parse_waivers([{'key': 'a', 'reason': 'r', 'expires': '2026-02-30'},
-                              {'key': 'b', 'reason': '', 'expires': '31.12.2026'},
-                              {'reason': 'r', 'expires': '2026-01-01', 'until': 'x'}], 'waivers_file w.yml')
+                                {'key': 'b', 'reason': '', 'expires': '31.12.2026'},
+                                {'reason': 'r', 'expires': '2026-01-01', 'until': 'x'}], 'waivers_file w.yml')
     assert caught.value.problems == [
         "[0].expires: '2026-02-30' is not a date written YYYY-MM-DD",
         '[1].expires: must be a date written YYYY-MM-DD',
@@ -550,8 +550,8 @@ def test_thousands_of_unknown_keys_are_all_recorded_and_twenty_listed(facts):
 
 
 def test_values_are_cut_in_the_message_but_whole_in_the_records(facts):
-    result = run({'config': {'CODER_ACCESS_URL': {'in': ['https://%05d.example.com' % index
-                                                          for index in range(1000)]}}}, facts)
+    urls = ['https://%05d.example.com' % index for index in range(1000)]
+    result = run({'config': {'CODER_ACCESS_URL': {'in': urls}}}, facts)
     assert len(result.records[0]['expected']) == 1000
     message = result.message('X')
     assert len(message) < 2 * _reports.MAX_SHOWN + 300
