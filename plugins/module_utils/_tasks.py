@@ -17,6 +17,9 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import CO
 from ansible_collections.coder.coderd.plugins.module_utils._baselines import NAMES as BASELINE_NAMES
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from ansible_collections.coder.coderd.plugins.module_utils._reports import FORMATS as REPORT_FORMATS
+from ansible_collections.coder.coderd.plugins.module_utils._snapshot import (
+    SECTIONS as SNAPSHOT_SECTIONS, VERSION_PINS, chosen_sections, required_subsets as snapshot_subsets, take_snapshot,
+)
 from ansible_collections.coder.coderd.plugins.module_utils._wait import wait_for_deployment
 
 _PROCESSING_TIMEOUT = dict(type='float', default=30.0)
@@ -88,6 +91,14 @@ def _deployment_assert(deployment, params, check_mode):
     return assert_deployment(params, deployment)
 
 
+def _deployment_snapshot(deployment, params, check_mode):
+    # The file is the action plugin's: it pops `content` and writes it (or, in check mode, does not).
+    sections = chosen_sections(params['include'], params['exclude'], params['version_pin'])
+    facts = gather_facts(deployment, snapshot_subsets(sections), include_options=True)
+    snapshot = take_snapshot(facts, sections, params['version_pin'])
+    return dict(document=snapshot.document, counts=snapshot.counts, sections=sections, content=snapshot.text)
+
+
 class TaskSpec:
     """One module: its own options (besides the connection ones) and what it does."""
 
@@ -133,6 +144,11 @@ TASKS = {
         report_dir=dict(type='path'),
         report_formats=dict(type='list', elements='str', default=list(REPORT_FORMATS), choices=list(REPORT_FORMATS)),
         facts=dict(type='dict'))),
+    'deployment_snapshot': TaskSpec(_deployment_snapshot, dict(
+        dest=dict(type='path', required=True),
+        version_pin=dict(type='str', default='minor', choices=list(VERSION_PINS)),
+        include=dict(type='list', elements='str', choices=list(SNAPSHOT_SECTIONS)),
+        exclude=dict(type='list', elements='str', choices=list(SNAPSHOT_SECTIONS)))),
 }
 
 
