@@ -15,7 +15,7 @@ short_description: Write a desired-state document from what a Coder deployment r
 version_added: 1.1.0
 description:
   - Reads a live Coder deployment and writes a desired-state document for M(coder.coderd.deployment_assert)
-    to O(dest): the quickest start for drift checks. Review the file, keep what matters, loosen or tighten checks,
+    to O(dest), the quickest start for drift checks. Review the file, keep what matters, loosen or tighten checks,
     and commit it.
   - "C(version): a constraint on the running version, as O(version_pin) says."
   - "C(config): every setting the operator configured (from a flag, an environment variable or the YAML
@@ -159,7 +159,7 @@ counts:
       description: Entries of C(config), secrets included.
       type: int
     secrets:
-      description: Entries of C(config) that are secrets, written as C({set: true}).
+      description: "Entries of C(config) that are secrets, written as C({set: true})."
       type: int
     experiments:
       description: Enabled experiments.

@@ -148,8 +148,8 @@ def test_a_secret_is_written_as_set_and_its_value_never():
 
 def test_a_deprecated_alias_appears_once_under_the_current_env_name():
     raw = raw_config(aibridge_openai_key=dict(value_source='env'), ai_gateway_openai_key=dict(value_source='env'),
-                     telemetry_enable=dict(value=False, value_source='env'), telemetry=dict(value=False,
-                                                                                          value_source='env'))
+                     telemetry_enable=dict(value=False, value_source='env'),
+                     telemetry=dict(value=False, value_source='env'))
     facts = facts_of(raw)
     config = _snapshot.take_snapshot(facts, ['config']).document['config']
     assert config['CODER_AI_GATEWAY_OPENAI_KEY'] == {'set': True}
