@@ -40,6 +40,8 @@ author:
   - coder.coderd contributors (@coder-coderd)
 extends_documentation_fragment:
   - coder.coderd._connection
+  - coder.coderd._attributes.controller
+  - coder.coderd._attributes
 options:
   dest:
     description:
@@ -72,17 +74,6 @@ options:
     elements: str
     choices: [version, experiments, ssh, config]
 attributes:
-  action_group:
-    description: Use C(group/coder.coderd.coderd) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - coder.coderd.coderd
-  action:
-    description: Always runs on the controller through an action plugin, whatever host the task targets.
-    support: full
-  async:
-    description: Not supported.
-    support: none
   check_mode:
     description: Reads the deployment and reports whether the file would change, but writes nothing.
     support: full
