@@ -5,7 +5,6 @@ clear and read each deployment's request log around every job, and change a depl
 for the jobs that need another one.
 """
 
-import os
 import signal
 import subprocess
 import sys
@@ -29,16 +28,15 @@ class FleetError(RuntimeError):
 class SimulatorFleet:
     """``deployments`` simulated deployments at ``latency_ms``; ``urls`` lists their base URLs."""
 
-    def __init__(self, simulator_path, deployments, latency_ms, python=sys.executable):
+    def __init__(self, deployments, latency_ms, python=sys.executable):
         self._workdir = Path(tempfile.mkdtemp(prefix="coder-bench-sim-"))
         self._log_path = self._workdir / "simulator.log"
         url_file = self._workdir / "urls"
-        environment = dict(os.environ, PYTHONPATH=str(simulator_path))
         with open(self._log_path, "wb") as log:
             self._process = subprocess.Popen(
                 [python, "-m", "coder_sim", "--deployments", str(deployments), "--latency-ms", str(latency_ms),
                  "--url-file", str(url_file)],
-                env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
         self._session = requests.Session()
         try:

@@ -35,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 RESULTS = BENCHMARKS / "results"
 COLLECTIONS_PATH = ROOT / "build"
-SIMULATOR_PATH = ROOT / "tests" / "simulator"
 BIN = Path(sys.executable).parent  # the venv's bin: ansible-playbook and ansible-inventory live here
 
 FORKS = 10
@@ -429,7 +428,7 @@ def measure(args, sizes, workspace):
     fleet_size = max(sizes + [INVENTORY_SIZE]) + 1
     print("starting %d simulated deployments at %d ms in one process; forks %d" % (fleet_size, args.latency_ms, FORKS),
           flush=True)
-    with SimulatorFleet(SIMULATOR_PATH, fleet_size, args.latency_ms) as fleet:
+    with SimulatorFleet(fleet_size, args.latency_ms) as fleet:
         bench = Bench(args, fleet, workspace)
         print("== a/b/c: facts and drift, collection vs uri vs floor", flush=True)
         bench.compare(sizes)

@@ -9,5 +9,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 "$ROOT/scripts/setup.sh"
 "$VENV_PY" "$ROOT/scripts/layout.py"
 
-# The benchmark imports the simulator from its source folder, like the tests do.
-PYTHONPATH="$ROOT/tests/simulator" exec "$VENV_PY" "$ROOT/benchmarks/run.py" "$@"
+# The benchmark uses the simulator setup.sh installed into the venv, like the tests do.
+exec "$VENV_PY" "$ROOT/benchmarks/run.py" "$@"

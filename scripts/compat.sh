@@ -12,8 +12,8 @@ COMPAT_VENV=$1
 REQUIREMENTS="$ROOT/tests/requirements-dev.txt"
 STAMP="$COMPAT_VENV/.coderd-setup"
 # Only what the unit and integration tests need, at the versions pinned for the main venv
-# (ansible-core by its Python-version marker).
-PACKAGES=(ansible-core cryptography jsonschema pytest pytest-xdist pyyaml requests xmlschema)
+# (ansible-core by its Python-version marker), and the simulator.
+PACKAGES=(ansible-core cryptography jsonschema pytest pytest-xdist pyyaml requests xmlschema "$SIMULATOR")
 
 version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true; }
 
@@ -37,7 +37,7 @@ if [ -z "$compat_python" ]; then
 fi
 
 interpreter="$("$compat_python" -c 'import os, sys; print(os.path.realpath(sys.executable))')"
-wanted="$interpreter $(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
+wanted="$interpreter $(requirements_digest)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ] && "$COMPAT_VENV/bin/python" -c '' 2>/dev/null; then
   say "reusing $COMPAT_VENV ($interpreter)"
   exit 0

@@ -19,7 +19,7 @@ stop_simulator() {
 }
 trap stop_simulator EXIT
 
-PYTHONPATH="$ROOT/tests/simulator" "$VENV_PY" -m coder_sim --port 0 --url-file "$workdir/url" \
+"$VENV/bin/coder-sim" --port 0 --url-file "$workdir/url" \
   >"$workdir/simulator.log" 2>&1 &
 sim_pid=$!
 
@@ -38,7 +38,7 @@ say "simulator listening at $url"
 
 # The token goes through a file (not the command line, where any user can read it) and is
 # never printed.
-(umask 077 && PYTHONPATH="$ROOT/tests/simulator" "$VENV_PY" -c '
+(umask 077 && "$VENV_PY" -c '
 import json, sys
 from coder_sim import DEFAULT_TOKENS
 with open(sys.argv[1], "w") as secrets:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates (or reuses) .venv with the pinned development tools of tests/requirements-dev.txt.
+# Creates (or reuses) .venv with the pinned development tools of tests/requirements-dev.txt and
+# the simulator package of simulator/.
 # Picks the newest Python >= 3.12 it can find, because ansible-core 2.20+ needs it; otherwise
 # falls back to python3, which gets the ansible-core 2.19 line.
 set -euo pipefail
@@ -43,7 +44,7 @@ else
 fi
 
 interpreter="$("$best_python" -c 'import os, sys; print(os.path.realpath(sys.executable))') $best_version"
-requirements_hash=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+requirements_hash=$(requirements_digest)
 
 # The stamp's first line names the interpreter (a different one means a new venv), the second
 # the requirements (a change means installing again into the same venv).
@@ -64,8 +65,8 @@ if [ "$stamped_interpreter" != "$interpreter" ]; then
 fi
 
 if [ "$stamped_requirements" != "$requirements_hash" ]; then
-  say "installing pinned tools from ${REQUIREMENTS#"$ROOT"/}"
-  "$VENV_PY" -m pip install --disable-pip-version-check --quiet -r "$REQUIREMENTS"
+  say "installing pinned tools from ${REQUIREMENTS#"$ROOT"/} and the simulator from ${SIMULATOR#"$ROOT"/}"
+  "$VENV_PY" -m pip install --disable-pip-version-check --quiet -r "$REQUIREMENTS" "$SIMULATOR"
   printf '%s\n%s\n' "$interpreter" "$requirements_hash" >"$STAMP"
 else
   say "reusing $VENV (Python $best_version, requirements unchanged)"

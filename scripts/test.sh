@@ -17,16 +17,16 @@ done
 stage_setup() { "$ROOT/scripts/setup.sh"; }
 stage_layout() { "$VENV_PY" "$ROOT/scripts/layout.py"; }
 
-# Tests import the collection from the layout and the simulator from its source folder.
-# PYTEST_PY picks another venv's Python (the compat stage).
+# Tests import the collection from the layout and the simulator from the venv, where setup.sh
+# installed it. PYTEST_PY picks another venv's Python (the compat stage).
 run_pytest() {
-  PYTHONPATH="$BUILD:$ROOT/tests/simulator" ANSIBLE_COLLECTIONS_PATH="$BUILD" \
+  PYTHONPATH="$BUILD" ANSIBLE_COLLECTIONS_PATH="$BUILD" \
     "${PYTEST_PY:-$VENV_PY}" -m pytest -q -ra -p no:cacheprovider "$@"
   local rc=$?
   [ $rc -ne 5 ] || say "no tests were collected in $*; every stage must run tests"
   return $rc
 }
-stage_units() { run_pytest "$ROOT/tests/unit"; }
+stage_units() { run_pytest "$ROOT/tests/unit" "$SIMULATOR/tests"; }
 # One worker per core roughly halves the stage on two cores; work stealing keeps a few long
 # playbook tests from queueing behind each other.
 stage_integration() { run_pytest -n auto --dist worksteal "$ROOT/tests/integration"; }

@@ -47,7 +47,7 @@ GUIDES = {
     'docs/ci-gitlab.md': 'ci_gitlab',
     'docs/inventory.md': 'inventory',
     'docs/simulator.md': 'simulator',
-    'tests/simulator/README.md': 'simulator_reference',
+    'simulator/README.md': 'simulator_reference',
     'docs/troubleshooting.md': 'troubleshooting',
     'docs/benchmark.md': 'benchmark',
 }

@@ -19,69 +19,78 @@ options:
   url:
     description:
       - URL of the Coder deployment, with or without C(/api/v2), for example V(https://coder.example.com).
-      - "If unset: E(ANSIBLE_CODER_URL), then the Coder CLI's E(CODER_URL), then the C(url) file written by
-        C(coder login) in E(CODER_CONFIG_DIR) (default C(~/.config/coderv2))."
+      - "If unset: the variable C(ansible_coder_url), then E(ANSIBLE_CODER_URL), then the Coder CLI's E(CODER_URL),
+        then the C(url) file written by C(coder login) in E(CODER_CONFIG_DIR) (default C(~/.config/coderv2))."
     type: str
   token:
     description:
       - Coder session or API token, sent as the C(Coder-Session-Token) header.
-      - "If unset: E(ANSIBLE_CODER_TOKEN), then E(CODER_SESSION_TOKEN), then the C(session) file written by
-        C(coder login) (used only when O(url) is the deployment that file belongs to)."
+      - "If unset: the variable C(ansible_coder_token), then E(ANSIBLE_CODER_TOKEN), then E(CODER_SESSION_TOKEN),
+        then the C(session) file written by C(coder login) (used only when O(url) is the deployment that file
+        belongs to)."
       - Without a token only the public endpoints answer (API root, build info, update check, CSP reports).
     type: str
   headers:
     description:
       - Extra HTTP headers for every request, for example for an authenticating proxy.
-      - "If unset: E(ANSIBLE_CODER_HEADERS), then the Coder CLI's E(CODER_HEADER) (comma-separated C(key=value))."
+      - "If unset: the variable C(ansible_coder_headers), then E(ANSIBLE_CODER_HEADERS), then the Coder CLI's
+        E(CODER_HEADER) (comma-separated C(key=value))."
     type: dict
   validate_certs:
     description:
       - Verify the deployment's TLS certificate. Defaults to V(true); V(false) prints a warning.
-      - "If unset: E(ANSIBLE_CODER_VALIDATE_CERTS)."
+      - "If unset: the variable C(ansible_coder_validate_certs), then E(ANSIBLE_CODER_VALIDATE_CERTS)."
     type: bool
   ca_path:
     description:
       - PEM file of the CA that signed the deployment's certificate.
-      - "If unset: E(ANSIBLE_CODER_CA_PATH), then E(CODER_CLIENT_TLS_CA_FILE)."
+      - "If unset: the variable C(ansible_coder_ca_path), then E(ANSIBLE_CODER_CA_PATH), then
+        E(CODER_CLIENT_TLS_CA_FILE)."
     type: path
   client_cert:
     description:
       - PEM client certificate for mutual TLS.
-      - "If unset: E(ANSIBLE_CODER_CLIENT_CERT), then E(CODER_CLIENT_TLS_CERT_FILE)."
+      - "If unset: the variable C(ansible_coder_client_cert), then E(ANSIBLE_CODER_CLIENT_CERT), then
+        E(CODER_CLIENT_TLS_CERT_FILE)."
     type: path
   client_key:
     description:
       - PEM private key of O(client_cert), if not in the same file.
-      - "If unset: E(ANSIBLE_CODER_CLIENT_KEY), then E(CODER_CLIENT_TLS_KEY_FILE)."
+      - "If unset: the variable C(ansible_coder_client_key), then E(ANSIBLE_CODER_CLIENT_KEY), then
+        E(CODER_CLIENT_TLS_KEY_FILE)."
     type: path
   timeout:
     description:
       - Seconds to wait for a connection, for an answer, and for the whole answer body. Defaults to V(30).
       - A C(Retry-After) longer than this is not waited for; the request fails at once instead.
-      - "If unset: E(ANSIBLE_CODER_TIMEOUT)."
+      - "If unset: the variable C(ansible_coder_timeout), then E(ANSIBLE_CODER_TIMEOUT)."
     type: float
   retries:
     description:
       - How often to retry a GET after a connection error or an HTTP 429, 502, 503 or 504, with
         exponential backoff that honours C(Retry-After). Each retry is reported as a warning. Defaults to V(3).
-      - "If unset: E(ANSIBLE_CODER_RETRIES)."
+      - "If unset: the variable C(ansible_coder_retries), then E(ANSIBLE_CODER_RETRIES)."
     type: int
   use_proxy:
     description:
       - Use the proxy from the environment (E(HTTPS_PROXY), E(HTTP_PROXY), E(NO_PROXY)). Defaults to V(true).
-      - "If unset: E(ANSIBLE_CODER_USE_PROXY)."
+      - "If unset: the variable C(ansible_coder_use_proxy), then E(ANSIBLE_CODER_USE_PROXY)."
     type: bool
 notes:
-  - "Connection options resolve, highest first: the task option, E(ANSIBLE_CODER_<OPTION>), the Coder CLI's
-    environment (E(CODER_URL), E(CODER_SESSION_TOKEN), E(CODER_HEADER), E(CODER_CLIENT_TLS_CA_FILE),
-    E(CODER_CLIENT_TLS_CERT_FILE), E(CODER_CLIENT_TLS_KEY_FILE)), the Coder CLI's login files, the default.
-    Set them once for all modules with C(module_defaults) and the group C(group/coder.coderd.coderd)."
-  - The token never appears in results, messages or logs, and is never sent to another host on a redirect.
+  - "Connection options resolve, highest first: the task option, the variable C(ansible_coder_<option>),
+    E(ANSIBLE_CODER_<OPTION>), the Coder CLI's environment (E(CODER_URL), E(CODER_SESSION_TOKEN), E(CODER_HEADER),
+    E(CODER_CLIENT_TLS_CA_FILE), E(CODER_CLIENT_TLS_CERT_FILE), E(CODER_CLIENT_TLS_KEY_FILE)), the Coder CLI's
+    login files (C(url) and C(session)), the default. Set them once for all modules with C(module_defaults) and the
+    group C(group/coder.coderd.coderd)."
+  - The token never appears in results, messages or logs. The token and O(headers) are sent only to the deployment's
+    origin (scheme, host and port); a redirect elsewhere fails with an error, except the upgrade of C(http://host)
+    to C(https://host) on the default ports.
 requirements:
   - requests >= 2.25
 '''
 
-    # Plugins (lookups, inventory) read the same options through Ansible's option layer.
+    # Lookups and the inventory read the same options through Ansible's option layer, which applies
+    # the variables and environment variables below; _connection.OPTIONS is the table they follow.
     PLUGINS = r'''
 options:
   url:

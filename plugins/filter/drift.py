@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.coder.coderd.plugins.module_utils._compare import ComparisonError, compare, parse_spec
+from ansible_collections.coder.coderd.plugins.module_utils._reports import MAX_PROBLEM, clipped
 
 
 def _value_at(data, key):
@@ -42,7 +43,7 @@ def drift(actual, desired):
                 records.append(dict(key=key, expected=expected, actual=value, operator=operator,
                                     status='pass' if passed else 'drift'))
         except ComparisonError as exc:
-            raise AnsibleFilterError('coder.coderd.drift: %s: %s' % (key, exc))
+            raise AnsibleFilterError('coder.coderd.drift: %s' % clipped('%s: %s' % (key, exc), MAX_PROBLEM))
     return records
 
 

@@ -192,7 +192,8 @@ from ansible_collections.coder.coderd.plugins.plugin_utils._inventory import (
     host_vars,
     read_fleet,
 )
-from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import connection_options, display, make_unsafe
+from ansible_collections.coder.coderd.plugins.module_utils._connection import ConnectionOptions
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import display, make_unsafe
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -207,7 +208,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         config = self._read_config_data(path)
         try:
             self._check_top_level(config)
-            members = read_fleet(config, connection_options(self), os.path.dirname(os.path.abspath(path)))
+            members = read_fleet(config, ConnectionOptions.from_plugin(self).get_options(),
+                                 os.path.dirname(os.path.abspath(path)))
             gather_options = dict(subsets=expand_subsets(self.get_option('gather')), user=self.get_option('user'),
                                   include_options=self.get_option('include_options'))
         except ValueError as exc:
@@ -233,6 +235,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 continue
             for warning in outcome.warnings:
                 display.warning(warning)
+            if outcome.trace:
+                display.vvv('coder.coderd.deployments: traceback of the bug met reading %s (include it in the report):\n%s'
+                            % (member.name, outcome.trace))
             if outcome.error is not None:
                 display.warning('Coder deployment %s could not be read, coder_reachable is false: %s'
                                 % (member.name, outcome.error))

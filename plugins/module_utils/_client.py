@@ -14,18 +14,16 @@ import re
 import socket
 import time
 import warnings
-
-try:
-    from urllib.parse import quote, urljoin, urlsplit
-except ImportError:  # pragma: no cover
-    from urllib import quote
-    from urlparse import urljoin, urlsplit
+from array import array
+from email.utils import mktime_tz, parsedate_tz
+from itertools import accumulate
+from urllib.parse import quote, urljoin, urlsplit
 
 try:
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.exceptions import (
-        ConnectTimeoutError, InsecureRequestWarning, MaxRetryError, NewConnectionError, ProtocolError,
+        ConnectTimeoutError, InsecureRequestWarning, InvalidHeader, MaxRetryError, NewConnectionError, ProtocolError,
         ReadTimeoutError, ResponseError,
     )
     from urllib3.util.retry import Retry
@@ -38,9 +36,19 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import di
 
 API_PREFIX = '/api/v2'
 MAX_BODY_BYTES = 16 * 1024 * 1024
+# Coder's deepest answer (the health report) nests 8 levels. Refusing anything deeper than this
+# before decoding keeps every recursive walk of the answer (the JSON decoder, the value model,
+# Ansible's templating and result handling) far from Python's recursion limit.
+MAX_JSON_DEPTH = 64
 MAX_REDIRECTS = 5
+# A request needs some time to succeed at all: a deadline never leaves it less than this.
+MIN_REQUEST_TIMEOUT = 0.2
 RETRY_STATUSES = (429, 502, 503, 504)
 _EXCERPT_CHARS = 160
+# What a server says goes into one line: each of its texts (message, detail, a validation) is cut
+# to SERVER_TEXT_CHARS, and at most MAX_VALIDATIONS validations are listed.
+SERVER_TEXT_CHARS = 300
+MAX_VALIDATIONS = 5
 USER_AGENT = 'coder.coderd-ansible'
 
 
@@ -109,6 +117,14 @@ class _BoundedRetry(Retry):
         kwargs.setdefault('wait_limit', self.wait_limit)
         return super(_BoundedRetry, self).new(**kwargs)
 
+    def get_retry_after(self, response):
+        # urllib3 raises on a Retry-After that is neither seconds nor a date, which would replace the
+        # server's answer with that complaint: back off as if there were none; the message names it.
+        try:
+            return super(_BoundedRetry, self).get_retry_after(response)
+        except InvalidHeader:
+            return None
+
     def is_retry(self, method, status_code, has_retry_after=False):
         if status_code == 429:
             # The server turned the request away before doing anything: repeating it is safe for
@@ -129,15 +145,20 @@ class _BoundedRetry(Retry):
 
 
 class CoderClient:
-    """A keep-alive session bound to one deployment and its resolved connection settings."""
+    """A keep-alive session bound to one deployment and its resolved connection settings.
 
-    def __init__(self, settings, warn=None):
+    With a ``deadline`` (``time.monotonic()``), each request also ends by then: its timeout is cut
+    to the time left, but never below MIN_REQUEST_TIMEOUT.
+    """
+
+    def __init__(self, settings, warn=None, deadline=None):
         if REQUESTS_IMPORT_ERROR is not None:
             raise CoderError('the Python library "requests" is required: %s' % REQUESTS_IMPORT_ERROR)
         self.settings = settings
         self.base_url = settings.url
+        self.deadline = deadline
         self._warn = warn or (lambda message: None)
-        self._secrets = _Secrets(settings)
+        self._secrets = Secrets(settings)
         self._session = self._build_session()
         if not settings.validate_certs:
             self._warn('TLS certificate verification is disabled for %s (validate_certs=false)'
@@ -151,8 +172,9 @@ class CoderClient:
             session.proxies = {}
         if settings.client_cert:
             session.cert = (settings.client_cert, settings.client_key) if settings.client_key else settings.client_cert
+        # The credentials (token and headers) go with each request, never on the session: only
+        # request() decides where they may be sent.
         session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
-        session.headers.update(settings.headers)
         retry = _BoundedRetry(
             total=settings.retries, connect=settings.retries, read=settings.retries, status=settings.retries,
             other=0, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset(['GET', 'HEAD']),
@@ -163,6 +185,11 @@ class CoderClient:
         session.mount('http://', adapter)
         session.mount('https://', adapter)
         return session
+
+    def _request_timeout(self):
+        if self.deadline is None:
+            return self.settings.timeout
+        return max(MIN_REQUEST_TIMEOUT, min(self.settings.timeout, self.deadline - time.monotonic()))
 
     def _report_retry(self, method, url, problem):
         cause = problem if isinstance(problem, str) else _cause(problem, self.settings.timeout)
@@ -189,7 +216,7 @@ class CoderClient:
         path = check_api_path(path)
         url = self.base_url + API_PREFIX + path
         fail = _Failure(self.base_url, method, path, self._secrets)
-        headers = {}
+        headers = dict(self.settings.headers)
         if self.settings.token:
             headers['Coder-Session-Token'] = self.settings.token
         data = None
@@ -207,13 +234,14 @@ class CoderClient:
         else:
             raise fail('more than %d redirects' % MAX_REDIRECTS)
         try:
-            body = _read_body(fail, response, self.settings.timeout)
+            body = _read_body(fail, response, self._request_timeout())
         finally:
             response.close()
         return _decode(fail, response, body, self.settings.timeout)
 
     def _send(self, fail, method, url, params, data, headers):
         settings = self.settings
+        timeout = self._request_timeout()
         try:
             with warnings.catch_warnings():
                 if not settings.validate_certs:
@@ -222,38 +250,55 @@ class CoderClient:
                 # CURL_CA_BUNDLE, which would silently drop ca_path and validate_certs: false.
                 return self._session.request(method, url, params=params, data=data, headers=headers,
                                              verify=settings.ca_path or settings.validate_certs,
-                                             timeout=settings.timeout, allow_redirects=False, stream=True)
+                                             timeout=timeout, allow_redirects=False, stream=True)
         except requests.exceptions.SSLError as exc:
-            raise fail(_tls_problem(exc, settings))
+            raise fail(_tls_problem(exc, settings, timeout))
         except requests.exceptions.ConnectionError as exc:
             # urllib3 raises MaxRetryError (so requests a ConnectionError) once the retries are spent.
             spent = '; gave up after %s' % _retries_text(settings.retries) \
                 if settings.retries and isinstance(exc.args[0] if exc.args else None, MaxRetryError) else ''
-            raise fail(_cause(exc, settings.timeout) + spent)
+            raise fail(_cause(exc, timeout) + spent)
         except requests.exceptions.RequestException as exc:
-            raise fail(_cause(exc, settings.timeout))
+            raise fail(_cause(exc, timeout))
         except OSError as exc:
             # requests checks that ca_path, client_cert and client_key exist before connecting.
             raise fail('cannot use the TLS files: %s' % exc)
 
     def _follow(self, fail, url, response):
         target = urljoin(url, response.headers.get('Location', ''))
-        old, new = urlsplit(url), urlsplit(target)
-        same_origin = (old.hostname, old.port or _default_port(old.scheme)) == \
-            (new.hostname, new.port or _default_port(new.scheme))
-        upgrade_only = old.hostname == new.hostname and old.scheme == 'http' and new.scheme == 'https'
-        if not (same_origin and new.scheme == old.scheme) and not upgrade_only:
-            # requests would re-send Coder-Session-Token to the other host (only Authorization is dropped).
-            raise fail('HTTP %s redirect to another host (%s); refusing to send the token there'
-                       % (response.status_code, display_url('%s://%s' % (new.scheme, new.netloc))))
+        if not keeps_credentials(url, target):
+            # Refused rather than followed without credentials: an answer without them would only
+            # fail later with a 401 that hides where the request really went.
+            old, new = urlsplit(url), urlsplit(target)
+            raise fail('HTTP %s redirect to %s (%s); refusing to send the token and headers there '
+                       '(set url to it if it is your deployment)'
+                       % (response.status_code,
+                          'another host' if old.hostname != new.hostname else 'another port or scheme',
+                          display_url('%s://%s' % (new.scheme, new.netloc))))
         return target
 
 
-def _default_port(scheme):
-    return 443 if scheme == 'https' else 80
+def keeps_credentials(old_url, new_url):
+    """Whether a redirect from ``old_url`` to ``new_url`` stays where the credentials belong.
+
+    That is the same origin (scheme, host and port), or the upgrade of plain HTTP on the default
+    port to HTTPS on the default port of the same host: another port may be another service of
+    that host, which must get neither the token nor the headers.
+    """
+    old, new = urlsplit(old_url), urlsplit(new_url)
+    try:
+        old_origin = (old.scheme, old.hostname, old.port or _DEFAULT_PORTS.get(old.scheme))
+        new_origin = (new.scheme, new.hostname, new.port or _DEFAULT_PORTS.get(new.scheme))
+    except ValueError:  # a port that is no number
+        return False
+    upgrade = old_origin == ('http', old.hostname, 80) and new_origin == ('https', old.hostname, 443)
+    return new_origin == old_origin or upgrade
 
 
-class _Secrets:
+_DEFAULT_PORTS = {'http': 80, 'https': 443}
+
+
+class Secrets:
     """The credentials of one client, hidden from every message it makes (servers and proxies echo them)."""
 
     # A shorter header value is no credential, and hiding it would garble messages ("1" in "HTTP 401").
@@ -278,14 +323,20 @@ class _Failure:
         self.deployment, self.method, self.path, self.secrets = deployment, method, path, secrets
 
     def __call__(self, cause, **details):
-        for name in ('message', 'detail'):
-            if isinstance(details.get(name), str):
-                details[name] = self.secrets.hide(details[name])
-        if details.get('validations'):
-            details['validations'] = [dict((key, self.secrets.hide(value) if isinstance(value, str) else value)
-                                           for key, value in item.items()) for item in details['validations']]
         return CoderError(self.secrets.hide(cause), deployment=self.deployment, method=self.method, path=self.path,
                           **details)
+
+    def server_text(self, value, limit=SERVER_TEXT_CHARS):
+        """Text the server sent, fit for a message: credentials hidden first (a cut must not leave
+        half a token behind), then cut to ``limit`` characters."""
+        return None if value is None else clip(self.secrets.hide(str(value)), limit)
+
+
+def clip(text, limit=SERVER_TEXT_CHARS):
+    """``text`` cut to ``limit`` characters, saying how many more there were."""
+    if len(text) <= limit:
+        return text
+    return '%s... (%d more characters)' % (text[:limit], len(text) - limit)
 
 
 def _retries_text(count):
@@ -328,8 +379,8 @@ def _cause(exc, timeout):
     return text or type(inner).__name__
 
 
-def _tls_problem(exc, settings):
-    text = _cause(exc, settings.timeout)
+def _tls_problem(exc, settings, timeout):
+    text = _cause(exc, timeout)
     if 'CERTIFICATE_VERIFY_FAILED' in text or "doesn't match" in text:
         return ('TLS certificate verification failed (%s); set ca_path to the CA that signed the certificate, '
                 'or validate_certs: false' % text)
@@ -368,39 +419,75 @@ def _read_body(fail, response, timeout):
     return b''.join(chunks)
 
 
-def _excerpt(body):
+# Both patterns match or fail without scanning past the next "<", or match up to the end: a body
+# of unclosed tags takes linear time, not a rescan from each "<".
+_SCRIPT_OR_STYLE = re.compile(r'<(script|style)\b[^<>]*>.*?(?:</\1\s*>|\Z)', re.S | re.I)
+_TAG = re.compile(r'<[^<>]*>')
+
+
+def _excerpt(fail, body):
     text = body.decode('utf-8', 'replace')
-    text = re.sub(r'<(script|style)[^>]*>.*?</\1>', ' ', text, flags=re.S | re.I)
-    text = re.sub(r'<[^>]+>', ' ', text)
-    text = re.sub(r'\s+', ' ', text).strip()
-    return text[:_EXCERPT_CHARS] + ('...' if len(text) > _EXCERPT_CHARS else '')
+    text = _TAG.sub(' ', _SCRIPT_OR_STYLE.sub(' ', text))
+    return fail.server_text(re.sub(r'\s+', ' ', text).strip(), _EXCERPT_CHARS)
 
 
-def _retry_note(response, timeout):
+def _retry_note(fail, response, timeout):
     """How retrying ended for a status that is retried: gave up after N, or a Retry-After too long to wait."""
     if response.status_code not in RETRY_STATUSES:
         return ''
     spent = len(getattr(getattr(response.raw, 'retries', None), 'history', None) or ())
-    notes = []
-    if response.status_code == 429:
-        wait = response.headers.get('Retry-After', '?')
-        notes.append('rate limited; Retry-After %ss' % wait)
-        try:
-            too_long = float(wait) > timeout
-        except ValueError:  # an HTTP date: urllib3 judged it already
-            too_long = False
-        if too_long:
+    notes = ['rate limited'] if response.status_code == 429 else []
+    given = response.headers.get('Retry-After')
+    if given is not None:
+        wait, words = _retry_after(fail, given)
+        notes.append(words)
+        if wait is not None and wait > timeout:
             notes.append('longer than the %gs timeout, so not waited for' % timeout)
+    elif response.status_code == 429:
+        notes.append('no Retry-After')
     if spent:
         notes.append('gave up after %s' % _retries_text(spent))
     return ' (%s)' % '; '.join(notes) if notes else ''
+
+
+def _retry_after(fail, value):
+    """(seconds to wait or None, words for a message) of a Retry-After header: seconds or an HTTP date."""
+    text = value.strip()
+    if re.match(r'^[0-9]+$', text):
+        return int(text), 'Retry-After %ss' % text
+    date = parsedate_tz(text)
+    if date is not None:
+        return max(0.0, mktime_tz(date) - time.time()), 'Retry-After until %s' % fail.server_text(text, 40)
+    return None, 'Retry-After %r is neither seconds nor a date' % fail.server_text(text, 40)
+
+
+_JSON_STRING = re.compile(b'"[^"]*"')
+_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b'[]{}')
+_DEPTH_STEPS = bytes.maketrans(b'[{]}', b'\x01\x01\xff\xff')
+
+
+def nests_deeper(body, limit):
+    """Whether JSON ``body`` (bytes) opens more than ``limit`` arrays or objects inside each other.
+
+    A linear scan without recursion, at C speed: the escapes and the strings go (no bracket in a
+    string counts), the brackets become steps of +1 / -1, and their running sum is the depth.
+    """
+    if body.count(b'[') + body.count(b'{') <= limit:
+        return False
+    structure = _JSON_STRING.sub(b'', body.replace(b'\\\\', b'').replace(b'\\"', b''))
+    steps = array('b', structure.translate(_DEPTH_STEPS, _NOT_A_BRACKET))
+    return next(filter(limit.__lt__, accumulate(steps)), None) is not None
 
 
 def _decode(fail, response, body, timeout):
     status = response.status_code
     content_type = response.headers.get('Content-Type', '')
     is_json = 'json' in content_type.lower()
+    shown_type = fail.server_text(content_type, 80) or 'no content type'
     parsed, parse_error = None, None
+    if body and is_json and nests_deeper(body, MAX_JSON_DEPTH):
+        raise fail('HTTP %s answer nests deeper than %d levels, which no Coder answer does; refusing to decode it'
+                   % (status, MAX_JSON_DEPTH), status=status)
     if body and is_json:
         try:
             parsed = json.loads(body.decode('utf-8'))
@@ -411,21 +498,28 @@ def _decode(fail, response, body, timeout):
             raise fail('HTTP %s with an empty body where JSON was expected' % status, status=status)
         if not is_json:
             raise fail('HTTP %s answered %s instead of JSON (is a proxy in the way?): %s'
-                       % (status, content_type or 'no content type', _excerpt(body)), status=status)
+                       % (status, shown_type, _excerpt(fail, body)), status=status)
         if parse_error is not None:
             raise fail('HTTP %s answer is not valid JSON (truncated?): %s at byte %s'
-                       % (status, _excerpt(body)[:60], getattr(parse_error, 'pos', '?')), status=status)
+                       % (status, clip(_excerpt(fail, body), 60), getattr(parse_error, 'pos', '?')), status=status)
         return parsed
-    note = _retry_note(response, timeout)
+    note = _retry_note(fail, response, timeout)
     if isinstance(parsed, dict) and 'message' in parsed:
-        message, detail = parsed.get('message'), parsed.get('detail')
-        # Coder sends a list of {field, detail}; anything else (a proxy's JSON) is left out.
-        validations = [item for item in parsed.get('validations') or [] if isinstance(item, dict)] \
-            if isinstance(parsed.get('validations'), list) else []
-        text = ' '.join(str(part) for part in (message, detail) if part)
-        for item in validations:
-            text += ' [%s: %s]' % (item.get('field'), item.get('detail'))
-        raise fail('HTTP %s: %s%s' % (status, text, note), status=status, message=message, detail=detail,
-                   validations=validations)
-    raise fail('HTTP %s (%s): %s%s' % (status, content_type or 'no content type', _excerpt(body) or 'empty body', note),
-               status=status)
+        raise _error_answer(fail, status, parsed, note)
+    raise fail('HTTP %s (%s): %s%s' % (status, shown_type, _excerpt(fail, body) or 'empty body', note), status=status)
+
+
+def _error_answer(fail, status, answer, note):
+    """The CoderError of a Coder error answer: {message, detail, validations: [{field, detail}]}."""
+    message, detail = fail.server_text(answer.get('message')), fail.server_text(answer.get('detail'))
+    # Coder sends a list of {field, detail}; anything else (a proxy's JSON) is left out.
+    given = [item for item in answer['validations'] if isinstance(item, dict)] \
+        if isinstance(answer.get('validations'), list) else []
+    validations = [dict(field=fail.server_text(item.get('field')), detail=fail.server_text(item.get('detail')))
+                   for item in given[:MAX_VALIDATIONS]]
+    text = ' '.join(part for part in (message, detail) if part)
+    text += ''.join(' [%s: %s]' % (item['field'], item['detail']) for item in validations)
+    if len(given) > MAX_VALIDATIONS:
+        text += ' and %d more validations' % (len(given) - MAX_VALIDATIONS)
+    return fail('HTTP %s: %s%s' % (status, text, note), status=status, message=message, detail=detail,
+                validations=validations)

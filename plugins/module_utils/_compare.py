@@ -8,15 +8,14 @@
 Comparisons are unit-aware: a duration compares by its length whatever its spelling (604800,
 "168h", "7d", "168h0m0s"), a URL by its normalized form, a version by SemVer precedence. The
 caller may name the unit (``kind``, e.g. a setting's type); without it the unit is inferred from
-the two values. Pure functions, standard library only: this file also runs inside modules.
+the two values. Pure functions on the standard library and the collection's unit parsers.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
+from ansible_collections.coder.coderd.plugins.module_utils._regex import PatternError, compile_pattern, search
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
     NUMBER_TEXT as _NUMERIC_TEXT, compare_versions, normalize_host_port, normalize_url, parse_go_duration_ns,
     parse_version, to_seconds, version_satisfies,
@@ -219,16 +218,17 @@ def _op_regex(actual, expected, kind):
     if not isinstance(expected, str):
         raise ComparisonError('regex needs a pattern string, got %r' % (expected,))
     try:
-        pattern = re.compile(expected)
-    except re.error as exc:
-        raise ComparisonError('regex %r is not a valid regular expression: %s' % (expected, exc))
+        # Before looking at the value: a pattern that cannot work is wrong whatever the value.
+        compile_pattern(expected)
+    except PatternError as exc:
+        raise ComparisonError('regex %r %s' % (expected, exc))
     if actual is None:
         return False
     if isinstance(actual, (list, dict)):
         raise ComparisonError('regex matches text, not a %s; use contains for lists'
                               % type(actual).__name__)
     text = ('true' if actual else 'false') if isinstance(actual, bool) else str(actual)
-    return pattern.search(text) is not None
+    return search(expected, text)
 
 
 def _op_contains(actual, expected, kind):

@@ -3,11 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # PRIVATE to the coder.coderd collection: may change in any release without notice.
-"""Connection options: declared once, resolved by one function for every plugin type.
+"""Connection options: where each one comes from, in one table, and one adapter to read them.
 
-Precedence, highest first (DESIGN §2): the task or plugin option, ``ANSIBLE_CODER_<OPT>``
-(plugins also read ``ansible_coder_<opt>`` vars through Ansible's own option layer before we
-get here), the Coder CLI's own environment, the Coder CLI's login files, the default.
+Every module, lookup, the inventory and the role take the same options. ``OPTIONS`` says, for
+each, every place its value may come from; ``PRECEDENCE`` says which wins. The docs' precedence
+lists and the ``PLUGINS`` doc fragment are checked against both by the unit tests.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,37 +18,125 @@ import csv
 import hashlib
 import os
 import re
+from urllib.parse import urlsplit, urlunsplit
 
-try:
-    from urllib.parse import urlsplit, urlunsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, the import only keeps sanity happy
-    from urlparse import urlsplit, urlunsplit
 
-CONNECTION_ARGSPEC = dict(
-    url=dict(type='str'),
-    token=dict(type='str', no_log=True),
-    headers=dict(type='dict', no_log=True),
-    validate_certs=dict(type='bool'),
-    ca_path=dict(type='path'),
-    client_cert=dict(type='path'),
-    client_key=dict(type='path', no_log=False),
-    timeout=dict(type='float'),
-    retries=dict(type='int'),
-    use_proxy=dict(type='bool'),
+class _Option:
+    """One connection option: its argument spec and every place its value may come from."""
+
+    __slots__ = ('name', 'spec', 'cli_env', 'login_file', 'default', 'credential')
+
+    def __init__(self, name, spec, cli_env=None, login_file=None, default=None, credential=False):
+        self.name = name
+        self.spec = spec
+        self.cli_env = cli_env          # the Coder CLI's own environment variable
+        self.login_file = login_file    # the file `coder login` writes, in the CLI's config folder
+        self.default = default
+        self.credential = credential    # a secret that belongs to one deployment
+
+    @property
+    def option(self):
+        return self.name
+
+    @property
+    def variable(self):
+        return 'ansible_coder_' + self.name
+
+    @property
+    def env(self):
+        return 'ANSIBLE_CODER_' + self.name.upper()
+
+
+# The Coder CLI's variables and login files come last, so that a user who ran `coder login` or
+# exported the CLI's variables needs no configuration at all.
+OPTIONS = (
+    _Option('url', dict(type='str'), cli_env='CODER_URL', login_file='url'),
+    _Option('token', dict(type='str', no_log=True), cli_env='CODER_SESSION_TOKEN', login_file='session',
+            credential=True),
+    _Option('headers', dict(type='dict', no_log=True), cli_env='CODER_HEADER', credential=True),
+    _Option('validate_certs', dict(type='bool'), default=True),
+    _Option('ca_path', dict(type='path'), cli_env='CODER_CLIENT_TLS_CA_FILE'),
+    _Option('client_cert', dict(type='path'), cli_env='CODER_CLIENT_TLS_CERT_FILE'),
+    _Option('client_key', dict(type='path', no_log=False), cli_env='CODER_CLIENT_TLS_KEY_FILE'),
+    _Option('timeout', dict(type='float'), default=30.0),
+    _Option('retries', dict(type='int'), default=3),
+    _Option('use_proxy', dict(type='bool'), default=True),
 )
 
-DEFAULTS = dict(validate_certs=True, timeout=30.0, retries=3, use_proxy=True)
+# Where a value comes from, highest first: each an attribute of _Option naming that source for
+# one option (None where the option has no such source). The first three are Ansible's: for
+# lookups and the inventory its option layer applies them (the PLUGINS doc fragment declares the
+# variables and environment variables); for modules, ConnectionOptions.from_params does.
+PRECEDENCE = ('option', 'variable', 'env', 'cli_env', 'login_file', 'default')
 
-# The Coder CLI's own variables (FACTS §7). They are values of last resort so that a user who ran
-# `coder login` or exported the CLI's variables needs no configuration at all.
-_CLI_ENV = dict(
-    url='CODER_URL',
-    token='CODER_SESSION_TOKEN',
-    headers='CODER_HEADER',
-    ca_path='CODER_CLIENT_TLS_CA_FILE',
-    client_cert='CODER_CLIENT_TLS_CERT_FILE',
-    client_key='CODER_CLIENT_TLS_KEY_FILE',
-)
+CONNECTION_ARGSPEC = dict((option.name, option.spec) for option in OPTIONS)
+_BY_NAME = dict((option.name, option) for option in OPTIONS)
+CREDENTIALS = tuple(option.name for option in OPTIONS if option.credential)
+
+
+class ConnectionOptions:
+    """The connection options of one task or plugin, read the same way whatever holds them.
+
+    The shape of community.hashi_vault's option adapter: one reader, one constructor per holder.
+    ``from_plugin`` reads a lookup's or the inventory's options through Ansible's option layer,
+    which has applied the first three sources of PRECEDENCE already; ``from_params`` applies them
+    to a module's parameters. ``settings()`` adds the rest: the Coder CLI's environment, its login
+    files and the defaults.
+    """
+
+    def __init__(self, getter, environ=None):
+        self._get = getter
+        self._environ = os.environ if environ is None else environ
+
+    @classmethod
+    def from_plugin(cls, plugin):
+        return cls(plugin.get_option)
+
+    @classmethod
+    def from_params(cls, params, environ=None):
+        """A module's ``params`` (the action adapter filled in the variables, see with_variables),
+        then ``ANSIBLE_CODER_*`` in ``environ`` (by default the process environment)."""
+        environ = os.environ if environ is None else environ
+
+        def get(name):
+            value = params.get(name)
+            return value if value is not None else environ.get(_BY_NAME[name].env) or None
+
+        return cls(get, environ)
+
+    def get_option(self, name):
+        return self._get(name)
+
+    def get_options(self):
+        return dict((option.name, self._get(option.name)) for option in OPTIONS)
+
+    def settings(self):
+        """The resolved, validated ConnectionSettings; ConnectionOptionError names a bad option."""
+        return resolve_connection(self.get_options(), self._environ)
+
+
+def connection_variables(variables, template):
+    """The ``ansible_coder_*`` variables among ``variables``, templated by ``template``: Ansible's
+    option layer would take ``"{{ vault_token }}"`` as it is."""
+    return dict((option.variable, template(variables[option.variable])) for option in OPTIONS
+                if option.variable in variables)
+
+
+def with_variables(params, variables, template):
+    """``params`` with each unset option taken from its ``ansible_coder_*`` variable, templated;
+    only the variables used are, so that one the task overrides may stay undefined."""
+    filled = dict(params)
+    for option in OPTIONS:
+        if filled.get(option.name) is None and option.variable in variables:
+            filled[option.name] = template(variables[option.variable])
+    return filled
+
+
+def without_cli_credentials(environ):
+    """``environ`` without the Coder CLI's credentials: they name no deployment of a fleet."""
+    names = set(option.cli_env for option in OPTIONS if option.credential)
+    return dict((name, value) for name, value in environ.items() if name not in names)
+
 
 _BOOL_TRUE = ('1', 'true', 'yes', 'on', 't', 'y')
 _BOOL_FALSE = ('0', 'false', 'no', 'off', 'f', 'n')
@@ -66,15 +154,20 @@ class ConnectionOptionError(ValueError):
 class ConnectionSettings:
     """Resolved, validated connection options. ``token`` is kept out of ``repr``."""
 
-    __slots__ = ('url', 'token', 'headers', 'validate_certs', 'ca_path', 'client_cert', 'client_key',
-                 'timeout', 'retries', 'use_proxy', 'token_source')
+    __slots__ = tuple(CONNECTION_ARGSPEC)
 
     def __init__(self, **values):
         for name in self.__slots__:
             setattr(self, name, values.get(name))
 
     def __repr__(self):
-        return 'ConnectionSettings(url=%r, token=%s)' % (self.url, '<set>' if self.token else '<unset>')
+        return 'ConnectionSettings(url=%r, token=%s)' % (display_url(self.url), '<set>' if self.token else '<unset>')
+
+    def replace(self, **changes):
+        """A copy with ``changes`` applied."""
+        values = dict((name, getattr(self, name)) for name in self.__slots__)
+        values.update(changes)
+        return ConnectionSettings(**values)
 
     def cache_identity(self):
         """Everything that changes what the server answers, for cache keys (token only hashed)."""
@@ -201,46 +294,43 @@ def _read_login_file(directory, name):
         return None
 
 
-def resolve_connection(explicit, environ=None):
-    """Resolve every connection option; ``explicit`` holds what Ansible resolved (None = unset)."""
+def resolve_connection(given, environ=None):
+    """Every connection option, validated: ``given`` holds what the first three sources of
+    PRECEDENCE set (None = unset); the Coder CLI's environment, its login files and the defaults
+    fill in the rest."""
     environ = os.environ if environ is None else environ
-    values = {}
-    sources = {}
-    for name in CONNECTION_ARGSPEC:
-        value, source = explicit.get(name), 'option'
-        if value is None and environ.get('ANSIBLE_CODER_' + name.upper()) not in (None, ''):
-            value, source = environ['ANSIBLE_CODER_' + name.upper()], 'ANSIBLE_CODER_' + name.upper()
-        if value is None and name in _CLI_ENV and environ.get(_CLI_ENV[name]) not in (None, ''):
-            value, source = environ[_CLI_ENV[name]], _CLI_ENV[name]
-        values[name] = _coerce(name, value)
-        sources[name] = source
+    values, from_cli = {}, set()
+    for option in OPTIONS:
+        value = given.get(option.name)
+        if value is None and option.cli_env and environ.get(option.cli_env):
+            value = environ[option.cli_env]
+            from_cli.add(option.name)
+        values[option.name] = _coerce(option.name, value)
 
     # The CLI's token belongs to the CLI's deployment: with CODER_URL naming another one, keep it home.
     cli_url = environ.get('CODER_URL')
-    if sources['token'] == 'CODER_SESSION_TOKEN' and cli_url and values['url'] is not None \
+    if 'token' in from_cli and cli_url and values['url'] is not None \
             and normalize_base_url(cli_url) != normalize_base_url(values['url']):
         values['token'] = None
 
     if values['url'] is None or values['token'] is None:
         login_dir = _config_dir(environ)
-        login_url = _read_login_file(login_dir, 'url')
+        login_url = _read_login_file(login_dir, _BY_NAME['url'].login_file)
         if values['url'] is None and login_url:
-            values['url'], sources['url'] = login_url, 'login'
+            values['url'] = login_url
         # The CLI's session file belongs to the deployment in its url file: never send it elsewhere.
         if values['token'] is None and login_url and values['url'] is not None \
                 and normalize_base_url(login_url) == normalize_base_url(values['url']):
-            values['token'] = _read_login_file(login_dir, 'session')
-            sources['token'] = 'login'
+            values['token'] = _read_login_file(login_dir, _BY_NAME['token'].login_file)
 
     if values['url'] is None:
         raise ConnectionOptionError(
             'no Coder URL: set the url option, ANSIBLE_CODER_URL or CODER_URL, or run `coder login`')
     values['url'] = normalize_base_url(values['url'])
-    for name, default in DEFAULTS.items():
-        if values[name] is None:
-            values[name] = default
+    for option in OPTIONS:
+        if values[option.name] is None:
+            values[option.name] = option.default
     if values['client_key'] and not values['client_cert']:
         raise ConnectionOptionError('client_key is set but client_cert is not: give both')
     values['headers'] = values['headers'] or {}
-    values['token_source'] = sources['token'] if values['token'] else None
     return ConnectionSettings(**values)

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # PRIVATE to the coder.coderd collection: may change in any release without notice.
-"""The JSON Schema of a desired-state document (DESIGN §4) and of a waiver list.
+"""The JSON Schema of a desired-state document and of a waiver list.
 
 Kept as Python data so that it ships inside the collection with the engine that uses it;
 ``tools/export_schema.py`` writes the same data to ``docs/desired-state.schema.json`` for editors
@@ -36,7 +36,10 @@ _OPERANDS = {
     'le': dict(_NUMBER_OR_TEXT, description='Less than or equal.'),
     'gt': dict(_NUMBER_OR_TEXT, description='Greater than.'),
     'ge': dict(_NUMBER_OR_TEXT, description='Greater than or equal.'),
-    'regex': {'type': 'string', 'description': 'Python regular expression searched in the value.'},
+    'regex': {'type': 'string', 'description': (
+        'Regular expression (Python syntax) searched in the value, in bounded time: no backreferences, '
+        'lookarounds, atomic groups or possessive repeats; at most 1000 characters and 1000 steps once '
+        'repeats are expanded; values of at most 4096 characters.')},
     'contains': {'description': 'Text contains this text, or a list contains this item, or a mapping this key.'},
     'subset': {'type': 'array', 'description': 'Every item of the value is in this list.'},
     'superset': {'type': 'array', 'description': 'Every item of this list is in the value.'},

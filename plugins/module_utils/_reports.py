@@ -23,7 +23,15 @@ FORMATS = ('json', 'junit', 'markdown')
 FILE_NAMES = {'json': 'coder-drift.json', 'junit': 'coder-drift.junit.xml', 'markdown': 'coder-drift.md'}
 _STATUS_ORDER = ('error', 'drift', 'waived', 'pass')
 _SEVERITY_ORDER = ('critical', 'high', 'medium', 'low', 'info')
-_STATUS_MARK = {'error': u'\u26a0\ufe0f', 'drift': u'\u274c', 'waived': u'\U0001f515', 'pass': u'\u2705'}
+_STATUS_MARK = {'error': '\u26a0\ufe0f', 'drift': '\u274c', 'waived': '\U0001f515', 'pass': '\u2705'}
+
+
+# A message lists at most MAX_LISTED items (problems, drifts, warnings), then says how many more;
+# a value in a message is cut to MAX_SHOWN characters, a problem to MAX_PROBLEM. Records and
+# reports keep every value whole.
+MAX_LISTED = 20
+MAX_SHOWN = 200
+MAX_PROBLEM = 500
 
 
 def counted(number, noun):
@@ -31,9 +39,21 @@ def counted(number, noun):
     return '%d %s%s' % (number, noun, '' if number == 1 else 's')
 
 
+def clipped(text, limit=MAX_SHOWN):
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return '%s... (%d characters)' % (text[:limit], len(text))
+
+
 def render_value(value):
     """A value as JSON text: unambiguous for "" vs nothing, "true" vs true."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(', ', ': '))
+
+
+def shown_value(value):
+    """A value as a message shows it: JSON text, cut to MAX_SHOWN characters."""
+    return clipped(render_value(value))
 
 
 def build_report(deployment, records, summary, passed, baseline=None, generated_at=None):
@@ -133,7 +153,7 @@ def _table(records):
 def render_markdown(report):
     """A job summary: verdict, counts, the table of what needs attention, passed checks folded away."""
     summary = report['summary']
-    verdict = u'\u2705 passed' if report['passed'] else u'\u274c failed'
+    verdict = '\u2705 passed' if report['passed'] else '\u274c failed'
     lines = [
         '### Coder drift check: %s' % _plain(report['deployment']),
         '',

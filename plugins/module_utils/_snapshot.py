@@ -26,8 +26,10 @@ except ImportError as exc:  # guarded: the error names the missing library
 
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 from ansible_collections.coder.coderd.plugins.module_utils._units import format_go_duration, parse_version
-# The drift engine's words for a check: a mapping using one of them is read as a check, not a value.
+# The drift engine: its words for a check (a mapping using one is read as a check, not a value)
+# and its validation of a desired-state document, which every snapshot must pass.
 from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS
+from ansible_collections.coder.coderd.plugins.module_utils._desired import validate_document
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import CHECK_META_KEYS
 
 # In the order they appear in the document. token_config and update_check are left out on
@@ -149,7 +151,7 @@ def take_snapshot(facts, sections, version_pin='minor'):
             comments = dict((key, _comment(setting)) for key, (setting, _value) in settings.items())
             counts['settings'] = len(settings)
             counts['secrets'] = sum(1 for setting, _value in settings.values() if setting.secret)
-    check_document(document)
+    validate_document(document, 'snapshot')
     return Snapshot(document, render(document, comments, facts['url']), counts)
 
 
@@ -216,11 +218,3 @@ def _entry(key, value):
         dumper.dispose()
     return stream.getvalue().rstrip('\n')
 
-
-def check_document(document):
-    """The drift engine's own validation: what deployment_assert will read must pass it.
-
-    Imported here, not at the top: the drift engine needs jsonschema, a controller library.
-    """
-    from ansible_collections.coder.coderd.plugins.module_utils._drift import validate_document
-    validate_document(document, 'snapshot')

@@ -13,16 +13,10 @@ import re
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, expand_subsets, gather_facts
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient
-from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, resolve_connection
-from ansible_collections.coder.coderd.plugins.module_utils._baselines import NAMES as BASELINE_NAMES
-from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
-from ansible_collections.coder.coderd.plugins.module_utils._reports import FORMATS as REPORT_FORMATS
-from ansible_collections.coder.coderd.plugins.module_utils._snapshot import (
-    SECTIONS as SNAPSHOT_SECTIONS, VERSION_PINS, chosen_sections, required_subsets as snapshot_subsets, take_snapshot,
-)
+from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, ConnectionOptions
 from ansible_collections.coder.coderd.plugins.module_utils._wait import wait_for_deployment
 
-_PROCESSING_TIMEOUT = dict(type='float', default=30.0)
+PROCESSING_TIMEOUT = dict(type='float', default=30.0)
 
 
 def _api_root(deployment, params, check_mode):
@@ -84,21 +78,6 @@ def _wait_for(deployment, params, check_mode):
     return wait_for_deployment(deployment.client.settings, params['wait_timeout'], params['sleep'], params['version'])
 
 
-def _deployment_assert(deployment, params, check_mode):
-    # Imported here: the drift engine (and jsonschema) is controller-only, so modules shipped to
-    # remote hosts need not carry it. Reports are local files, written in check mode too.
-    from ansible_collections.coder.coderd.plugins.module_utils._drift import assert_deployment
-    return assert_deployment(params, deployment)
-
-
-def _deployment_snapshot(deployment, params, check_mode):
-    # The file is the action plugin's: it pops `content` and writes it (or, in check mode, does not).
-    sections = chosen_sections(params['include'], params['exclude'], params['version_pin'])
-    facts = gather_facts(deployment, snapshot_subsets(sections), include_options=True)
-    snapshot = take_snapshot(facts, sections, params['version_pin'])
-    return dict(document=snapshot.document, counts=snapshot.counts, sections=sections, content=snapshot.text)
-
-
 class TaskSpec:
     """One module: its own options (besides the connection ones) and what it does."""
 
@@ -120,7 +99,7 @@ TASKS = {
         keys=dict(type='list', elements='str', no_log=False),
         include_options=dict(type='bool', default=False))),
     'deployment_ssh_info': TaskSpec(_ssh),
-    'deployment_stats_info': TaskSpec(_stats, dict(processing_timeout=_PROCESSING_TIMEOUT)),
+    'deployment_stats_info': TaskSpec(_stats, dict(processing_timeout=PROCESSING_TIMEOUT)),
     'experiments_info': TaskSpec(_experiments),
     'update_check_info': TaskSpec(_update_check),
     'token_config_info': TaskSpec(_token_config, dict(user=dict(type='str', default='me'))),
@@ -129,26 +108,11 @@ TASKS = {
         gather_subset=dict(type='list', elements='str', default=['all']),
         user=dict(type='str', default='me'),
         include_options=dict(type='bool', default=False),
-        processing_timeout=_PROCESSING_TIMEOUT)),
+        processing_timeout=PROCESSING_TIMEOUT)),
     'wait_for': TaskSpec(_wait_for, dict(
         wait_timeout=dict(type='float', default=300.0),
         sleep=dict(type='float', default=2.0),
         version=dict(type='str'))),
-    'deployment_assert': TaskSpec(_deployment_assert, dict(
-        desired=dict(type='dict'),
-        desired_file=dict(type='path'),
-        waivers=dict(type='list', elements='dict'),
-        waivers_file=dict(type='path'),
-        baseline=dict(type='str', default='none', choices=list(BASELINE_NAMES)),
-        fail_on=dict(type='str', default=DEFAULT_FAIL_ON, choices=list(FAIL_ON_CHOICES)),
-        report_dir=dict(type='path'),
-        report_formats=dict(type='list', elements='str', default=list(REPORT_FORMATS), choices=list(REPORT_FORMATS)),
-        facts=dict(type='dict'))),
-    'deployment_snapshot': TaskSpec(_deployment_snapshot, dict(
-        dest=dict(type='path', required=True),
-        version_pin=dict(type='str', default='minor', choices=list(VERSION_PINS)),
-        include=dict(type='list', elements='str', choices=list(SNAPSHOT_SECTIONS)),
-        exclude=dict(type='list', elements='str', choices=list(SNAPSHOT_SECTIONS)))),
 }
 
 
@@ -162,7 +126,7 @@ def argument_error(text):
 
 def connect(params, warn, environ=None):
     """A client for the deployment the connection options name (one per task)."""
-    return CoderClient(resolve_connection(params, environ), warn=warn)
+    return CoderClient(ConnectionOptions.from_params(params, environ).settings(), warn=warn)
 
 
 def run_task(name, params, warn, check_mode=False, environ=None):

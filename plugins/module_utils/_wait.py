@@ -12,12 +12,8 @@ __metaclass__ = type
 import time
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment
-from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError
-from ansible_collections.coder.coderd.plugins.module_utils._connection import ConnectionSettings
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError, clip
 from ansible_collections.coder.coderd.plugins.module_utils._units import version_satisfies
-
-# A request needs some time to succeed at all; below this the last attempt could never answer.
-_MIN_REQUEST_TIMEOUT = 0.2
 
 
 def wait_for_deployment(settings, wait_timeout, sleep, version=None):
@@ -35,40 +31,35 @@ def wait_for_deployment(settings, wait_timeout, sleep, version=None):
         version_satisfies('0.0.0', version)
     started = time.monotonic()
     deadline = started + wait_timeout
-    attempts = 0
+    attempts, problem = 0, None
     while True:
         attempts += 1
         try:
             seen = _probe(settings, deadline)
         except CoderError as exc:
-            problem = exc
+            # An attempt that ends past the deadline was cut short by wait_timeout (its timeout was
+            # cut to the time left, down to 0.2s): the attempt before says more, if there was one.
+            if problem is None or time.monotonic() < deadline:
+                problem = exc
         else:
             if not version or version_satisfies(seen, version):
                 return dict(elapsed=round(time.monotonic() - started, 3), version=seen, attempts=attempts)
-            problem = CoderError('answers with version %s, which does not satisfy %r' % (seen, version),
+            problem = CoderError('answers with version %s, which does not satisfy %r' % (clip(str(seen)), version),
                                  deployment=settings.url, path='/buildinfo')
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise CoderError('gave up after %gs (wait_timeout) and %d attempts: %s'
                              % (wait_timeout, attempts, problem.cause), deployment=problem.deployment,
                              method=problem.method, path=problem.path, status=problem.status,
-                             message=problem.message, detail=problem.detail)
+                             message=problem.message, detail=problem.detail, validations=problem.validations)
         time.sleep(min(sleep, remaining))
 
 
 def _probe(settings, deadline):
     """The version of a deployment whose API root and build info both answer before ``deadline``."""
-    with _client_until(settings, deadline) as client:
-        Deployment(client).api_root()
-    with _client_until(settings, deadline) as client:
-        return Deployment(client).build()['version']
-
-
-def _client_until(settings, deadline):
-    """A client whose requests each end by ``deadline`` (or the connection timeout, if sooner)."""
-    values = dict((name, getattr(settings, name)) for name in ConnectionSettings.__slots__)
-    remaining = deadline - time.monotonic()
     # The poll loop is the retry: urllib3's own retries and backoff would run past the deadline.
-    values.update(timeout=max(_MIN_REQUEST_TIMEOUT, min(settings.timeout, remaining)), retries=0)
     # No warn callback: the task's own client has already said what there is to say about the settings.
-    return CoderClient(ConnectionSettings(**values))
+    with CoderClient(settings.replace(retries=0), deadline=deadline) as client:
+        deployment = Deployment(client)
+        deployment.api_root()
+        return deployment.build()['version']

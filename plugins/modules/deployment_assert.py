@@ -19,7 +19,8 @@ description:
     built-in baseline.
   - Validates the document first against the JSON Schema shipped with the collection
     (C(docs/desired-state.schema.json)); a malformed document fails with one line per problem, each
-    naming its path in the document, and no request is sent and no report written.
+    naming its path in the document (the first 20, then how many more), and no request is sent and no
+    report written.
   - Fetches only the endpoints the checks need, each once, or uses facts already gathered by
     M(coder.coderd.deployment_info) (then it sends no request at all).
   - Comparisons are unit-aware (durations such as V(168h) or V(30d), URLs, versions). A secret can only
@@ -42,7 +43,13 @@ options:
       - A check is a plain value (compared with C(eq)) or a mapping of operators (C(eq), C(ne), C(in),
         C(not_in), C(lt), C(le), C(gt), C(ge), C(regex), C(contains), C(subset), C(superset), C(set),
         C(version)) plus optional C(severity) (default V(medium)), C(description) and C(when).
+      - C(regex) searches in bounded time with Python's syntax, without backreferences, lookarounds, atomic groups
+        and possessive repeats; patterns of at most 1000 characters (and 1000 steps once repeats are expanded),
+        values of at most 4096 characters.
       - Mutually exclusive with O(desired_file).
+      - At most 50,000 keys and values (YAML aliases counted as written out), 32 levels of nesting and 1 MiB
+        of text; a larger document is refused before any request. The same limits apply to O(desired_file),
+        O(waivers) and O(waivers_file), and a file may be at most 1 MiB.
     type: dict
   desired_file:
     description:
@@ -103,6 +110,12 @@ options:
         sends no request. They must hold every subset the checks read (see RV(subsets)).
       - Config keys are then mapped by the option catalog shipped with the collection.
     type: dict
+  processing_timeout:
+    description:
+      - Seconds to wait while a freshly started server answers that its stats are still processing (only when
+        the checks read C(stats)).
+    type: float
+    default: 30
 attributes:
   action_group:
     description: Use C(group/coder.coderd.coderd) in C(module_defaults) to set the connection options once.
@@ -219,7 +232,9 @@ subsets:
   elements: str
   sample: [build, config, experiments]
 msg:
-  description: One line saying whether the check passed, with the counts and every unwaived drift and error.
+  description:
+    - One line saying whether the check passed, with the counts and every unwaived drift and error.
+    - Past 20 drifts and errors it says how many more; values are cut at 200 characters (RV(records) keep them whole).
   returned: always
   type: str
   sample: >-

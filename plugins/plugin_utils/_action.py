@@ -15,13 +15,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
-from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.coder.coderd.plugins.module_utils._connection import with_variables
 from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, argument_error, run_task
 
 
@@ -34,12 +35,18 @@ class CoderAction(ActionBase):
         task_vars = task_vars or {}
         result = super(CoderAction, self).run(tmp, task_vars)
         name = (self._task.resolved_action or self._task.action).rsplit('.', 1)[-1]
-        args = self._with_connection_vars(dict(self._task.args), task_vars)
+        # The ansible_coder_* vars go with the arguments: a module on a remote host has no vars.
+        args = with_variables(self._task.args, task_vars, self._templar.template)
+        problem = control_character_problem(self._argument_spec(name), args)
+        if problem:
+            # Checked before the module is shipped too: a module logs its arguments to syslog, which
+            # fails on a NUL with Ansible's own message, naming neither the option nor the deployment.
+            return dict(result, failed=True, msg='%s: %s' % (name, problem))
         if not self._runs_on_controller():
             result.update(self._execute_module(module_name='coder.coderd.' + name, module_args=args,
                                                task_vars=task_vars, wrap_async=self._task.async_val))
             return result
-        validation = ArgumentSpecValidator(TASKS[name].argument_spec,
+        validation = ArgumentSpecValidator(self._argument_spec(name),
                                            mutually_exclusive=self._mutually_exclusive).validate(args)
         if validation.error_messages:
             return dict(result, failed=True, msg=validation_failure(name, validation))
@@ -55,6 +62,10 @@ class CoderAction(ActionBase):
         result.setdefault('changed', False)
         return result
 
+    def _argument_spec(self, name):
+        """The options of module ``name``; an action plugin that does its own work names its own."""
+        return TASKS[name].argument_spec
+
     def _run_on_controller(self, name, params, warn):
         """The module's work, in-process; subclasses with controller-side inputs extend it."""
         return run_task(name, params, warn, check_mode=bool(self._task.check_mode), environ=self._task_environment())
@@ -62,14 +73,6 @@ class CoderAction(ActionBase):
     def _runs_on_controller(self):
         # async tasks need the real module: the async wrapper runs modules, not in-process code.
         return getattr(self._connection, 'transport', None) == 'local' and not self._task.async_val
-
-    def _with_connection_vars(self, args, task_vars):
-        """``ansible_coder_<opt>`` vars fill options the task left unset (below the task, above env)."""
-        for option in CONNECTION_ARGSPEC:
-            var_name = 'ansible_coder_' + option
-            if args.get(option) is None and var_name in task_vars:
-                args[option] = self._templar.template(task_vars[var_name])
-        return args
 
     def _task_environment(self):
         """The controller environment as this task sees it (task and play ``environment:`` applied)."""
@@ -79,6 +82,25 @@ class CoderAction(ActionBase):
             if isinstance(entry, dict):
                 environ.update((str(key), str(value)) for key, value in entry.items() if value is not None)
         return environ
+
+
+_CONTROL_CHARACTER = re.compile(r'[\x00-\x1f\x7f]')
+
+
+def control_character_problem(spec, args):
+    """The first text option (str or path, not no_log) holding a control character, said in one line.
+
+    No user name, URL, path, key or version has one; no_log options are left to their own checks,
+    which never echo the value.
+    """
+    for option, value in sorted(args.items()):
+        kind = spec.get(option, {})
+        if kind.get('type', 'str') in ('str', 'path') and not kind.get('no_log') and isinstance(value, str):
+            found = _CONTROL_CHARACTER.search(value)
+            if found:
+                return '%s holds the control character U+%04X, which no value of this option has' \
+                    % (option, ord(found.group()))
+    return None
 
 
 def validation_failure(name, validation):

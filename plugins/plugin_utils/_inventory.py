@@ -16,28 +16,24 @@ import difflib
 import hashlib
 import json
 import os
+import traceback
 from concurrent.futures import ThreadPoolExecutor
-
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, the import only keeps sanity happy
-    from urlparse import urlsplit
+from urllib.parse import urlsplit
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts
-from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError, Secrets
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC,
+    CREDENTIALS,
     ConnectionOptionError,
+    display_url,
     normalize_base_url,
     resolve_connection,
+    without_cli_credentials,
 )
 
 TOKEN_SOURCES = ('token', 'token_env', 'token_file')
 ENTRY_KEYS = ('name',) + tuple(CONNECTION_ARGSPEC) + TOKEN_SOURCES[1:]
-# Credentials a fleet member may only get from the inventory file (or the origin-bound `coder login`
-# session): the environment names no deployment, so its token or headers would go to every one.
-CREDENTIAL_OPTIONS = ('token', 'headers')
-_CREDENTIAL_ENV = ('ANSIBLE_CODER_TOKEN', 'CODER_SESSION_TOKEN', 'ANSIBLE_CODER_HEADERS', 'CODER_HEADER')
 _FILE_OPTIONS = ('ca_path', 'client_cert', 'client_key')
 
 
@@ -46,13 +42,17 @@ class InventoryConfigError(ValueError):
 
 
 class Member:
-    """One deployment of the fleet: its host name and either its settings or why it has none."""
+    """One deployment of the fleet: its host name and either its settings or why it has none.
+
+    ``url`` is what the host variables and messages show, so it never holds user:password; the
+    settings keep the URL as given, to connect with.
+    """
 
     __slots__ = ('name', 'url', 'settings', 'problem')
 
     def __init__(self, name, url, settings=None, problem=None):
         self.name = name
-        self.url = url
+        self.url = display_url(url)
         self.settings = settings
         self.problem = problem
 
@@ -63,14 +63,15 @@ class Member:
 
 
 class Outcome:
-    """The facts of one member, or the one-line error that replaced them."""
+    """The facts of one member, or the one-line error that replaced them (and the traceback of a bug)."""
 
-    __slots__ = ('facts', 'error', 'warnings')
+    __slots__ = ('facts', 'error', 'warnings', 'trace')
 
-    def __init__(self, facts=None, error=None, warnings=None):
+    def __init__(self, facts=None, error=None, warnings=None, trace=None):
         self.facts = facts
         self.error = error
         self.warnings = warnings or []
+        self.trace = trace
 
 
 def read_fleet(config, defaults, basedir, environ=None):
@@ -90,10 +91,11 @@ def read_fleet(config, defaults, basedir, environ=None):
     if config.get('url') is not None:
         raise InventoryConfigError('url at the top level only applies without deployments; '
                                    'give each entry of deployments its own url')
-    # Defaults for credentials come from the file only, never from the environment (see CREDENTIAL_OPTIONS).
+    # A member's credentials come from the inventory file only (or the origin-bound `coder login`
+    # session): the environment names no deployment, so its token or headers would go to every one.
     member_defaults = dict((name, value) for name, value in defaults.items()
-                           if name not in CREDENTIAL_OPTIONS or config.get(name) is not None)
-    member_environ = dict((name, value) for name, value in environ.items() if name not in _CREDENTIAL_ENV)
+                           if name not in CREDENTIALS or config.get(name) is not None)
+    member_environ = without_cli_credentials(environ)
     members, seen = [], {}
     for number, entry in enumerate(entries, 1):
         member = _entry_member(number, entry, member_defaults, basedir, member_environ)
@@ -199,6 +201,13 @@ def gather_fleet(members, subsets, max_workers, user='me', include_options=False
                                      processing_timeout=processing_timeout)
         except (CoderError, ValueError) as exc:
             return Outcome(error=str(exc), warnings=warnings)
+        except Exception as exc:  # pylint: disable=broad-except
+            # A bug of ours, whatever the server sent: it costs this member only, never the others,
+            # and says so instead of passing for a problem of the deployment.
+            hide = Secrets(member.settings).hide
+            return Outcome(error=hide('%s: internal error, a bug in coder.coderd (please report it): %s: %s; '
+                                      'run with -vvv for its traceback' % (member.url, type(exc).__name__, exc)),
+                           warnings=warnings, trace=hide(traceback.format_exc()))
         return Outcome(facts=facts, warnings=warnings)
 
     if not members:

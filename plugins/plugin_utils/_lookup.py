@@ -14,11 +14,9 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
-from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.coder.coderd.plugins.module_utils._connection import connection_variables
 from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
-from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import (
-    connection_options, make_unsafe, open_deployment,
-)
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import make_unsafe, open_deployment
 
 
 class CoderLookup(LookupBase):
@@ -29,25 +27,20 @@ class CoderLookup(LookupBase):
     """
 
     def run(self, terms, variables=None, **kwargs):
-        # Only the option layer knows the ansible_coder_* vars and ANSIBLE_CODER_* env.
-        self.set_options(var_options=self._connection_vars(variables or {}), direct=kwargs)
+        # The option layer applies the ansible_coder_* vars and ANSIBLE_CODER_* env (the PLUGINS doc fragment).
+        self.set_options(var_options=connection_variables(variables or {}, self._templar.template), direct=kwargs)
         # Ansible drops unknown keyword options silently; a mistyped url= must not fall back to CODER_URL.
         unknown = sorted(set(kwargs) - set(self._options))
         if unknown:
             known = sorted(name for name in self._options if not name.startswith('_'))
             raise AnsibleLookupError('unknown option %s; the options are: %s' % (', '.join(unknown), ', '.join(known)))
-        deployment = open_deployment(connection_options(self))
+        deployment = open_deployment(self)
         try:
             return make_unsafe(self.fetch(deployment, list(terms)))
         except (CoderError, ValueError) as exc:
             raise AnsibleLookupError(str(exc))
         finally:
             deployment.client.close()
-
-    def _connection_vars(self, variables):
-        """The ``ansible_coder_<opt>`` vars, templated: the option layer would take "{{ vault_token }}" as is."""
-        names = ('ansible_coder_' + option for option in CONNECTION_ARGSPEC)
-        return dict((name, self._templar.template(variables[name])) for name in names if name in variables)
 
     def fetch(self, deployment, terms):
         raise NotImplementedError('%s must define fetch()' % type(self).__name__)

@@ -15,22 +15,16 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError
-from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, resolve_connection
+from ansible_collections.coder.coderd.plugins.module_utils._connection import ConnectionOptions
 
 display = Display()
 
 
-def connection_options(plugin, overrides=None):
-    """The connection options as ``get_option`` resolved them (task, vars, ANSIBLE_CODER_* env)."""
-    options = dict((name, plugin.get_option(name)) for name in CONNECTION_ARGSPEC)
-    options.update((name, value) for name, value in (overrides or {}).items() if value is not None)
-    return options
-
-
-def open_deployment(options, environ=None):
-    """A memoizing Deployment over a fresh client; AnsibleError with the one-line cause on bad options."""
+def open_deployment(plugin):
+    """A memoizing Deployment over a fresh client for ``plugin``'s connection options; AnsibleError
+    with the one-line cause on bad options."""
     try:
-        return Deployment(CoderClient(resolve_connection(options, environ), warn=display.warning))
+        return Deployment(CoderClient(ConnectionOptions.from_plugin(plugin).settings(), warn=display.warning))
     except (CoderError, ValueError) as exc:
         raise AnsibleError(str(exc))
 

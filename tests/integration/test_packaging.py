@@ -33,7 +33,7 @@ MUST_SHIP = [
     "plugins/module_utils/_option_catalog.py", "plugins/filter/duration.yml", "plugins/test/version_satisfies.yml",
     "roles/deployment_check/meta/argument_specs.yml", "playbooks/drift_check.yml", "docs/desired-state.schema.json",
     "docs/docsite/extra-docs.yml", "docs/docsite/links.yml", "docs/docsite/rst/getting_started.rst",
-    "tests/simulator/coder_sim/__main__.py", "tests/simulator/coder_sim/data/options.json",
+    "simulator/pyproject.toml", "simulator/coder_sim/cli.py", "simulator/coder_sim/data/options.json",
 ]
 LOCAL_ONLY_TOP = (".venv", "build/", ".git", "tests/output/", "benchmarks/results/", ".ansible/", "collections/")
 LOCAL_ONLY_ANYWHERE = ("__pycache__", ".pytest_cache", ".tar.gz")

@@ -206,6 +206,13 @@ def test_impossible_checks_fail_with_one_line_naming_the_key(desired, message):
     assert '\n' not in text
 
 
+def test_a_huge_value_in_an_error_is_cut():
+    with pytest.raises(AnsibleFilterError) as caught:
+        drift({'text': 'x' * 100000}, {'text': {'lt': 5}})
+    assert 'coder.coderd.drift: text: ' in str(caught.value)
+    assert len(str(caught.value)) < 1000
+
+
 @pytest.mark.parametrize('desired', [['config.access_url'], 'config.access_url', None])
 def test_desired_must_be_a_mapping(desired):
     with pytest.raises(AnsibleFilterError, match='the desired state must be a mapping'):

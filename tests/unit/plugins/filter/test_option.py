@@ -6,24 +6,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-from pathlib import Path
-
 import pytest
+from coder_sim.examples import example
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.coder.coderd.plugins.filter.option import FilterModule, option
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 
-FIXTURES = Path(__file__).resolve().parents[3] / 'unit' / 'fixtures'
-
 
 @pytest.fixture(scope='module')
 def options():
     """The ``coder.options`` facts of the example deployment."""
-    raw = json.loads((FIXTURES / 'deployment-config.json').read_text(encoding='utf-8'))
-    return DeploymentConfig(raw).options
+    return DeploymentConfig(example('deployment-config.json')).options
 
 
 # Every key form of find_option is tested in test_config.py; the filter passes the key on.

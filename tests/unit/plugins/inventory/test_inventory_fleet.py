@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import SUBSETS
+from ansible_collections.coder.coderd.plugins.plugin_utils import _inventory
 from ansible_collections.coder.coderd.plugins.plugin_utils._inventory import (
     InventoryConfigError,
     fingerprint,
@@ -139,6 +140,18 @@ def test_coder_login_session_reaches_only_its_own_deployment(environ, tmp_path):
     assert [m.settings.token for m in members] == [None, 'login-token']
 
 
+def test_a_url_password_is_in_no_host_variable_or_message(environ):
+    closed = 'http://ansible:url-password@127.0.0.1:%d' % _closed_port()
+    members = fleet([{'name': 'down', 'url': closed, 'retries': 0},
+                     {'name': 'no-token', 'url': closed, 'token_env': 'UNSET_TOKEN'}], environ)
+    assert members[0].settings.url == closed  # connecting still sends the user and password
+    outcomes = gather_fleet(members, ['build'], max_workers=2)
+    for member in members:
+        shown = host_vars(member.url, error=outcomes[member.name].error)
+        assert shown['coder_url'] == closed.replace('ansible:url-password@', '')
+        assert 'url-password' not in repr(shown) and 'url-password' not in repr(member.settings)
+
+
 def test_without_a_list_the_one_deployment_resolves_like_a_module(environ):
     environ.update(CODER_URL='https://cli.example.com', CODER_SESSION_TOKEN='cli-token')
     (member,) = read_fleet({'plugin': 'coder.coderd.deployments'}, DEFAULTS, '/inventories', environ)
@@ -210,6 +223,26 @@ def test_gather_fleet_reads_every_deployment_once_and_concurrently(coder_sim_fac
     # 6 x 9 requests of 250 ms each take 13.5 s one after the other, a third of that leaves a
     # loaded machine 4 s for the work besides waiting.
     assert elapsed < 6 * 9 * LATENCY_MS / 1000.0 / 3, elapsed
+
+
+def test_a_bug_costs_its_member_only_and_says_it_is_a_bug(coder_sim_factory, environ, monkeypatch):
+    sims = [coder_sim_factory(), coder_sim_factory()]
+    members = fleet([{'name': 'healthy', 'url': sims[0].url},
+                     {'name': 'buggy', 'url': sims[1].url, 'token': OWNER}], environ)
+    real_gather = _inventory.gather_facts
+
+    def gather_with_a_bug(deployment, *args, **kwargs):
+        if deployment.url == sims[1].url:
+            raise TypeError('unhashable type: %s' % OWNER)
+        return real_gather(deployment, *args, **kwargs)
+
+    monkeypatch.setattr(_inventory, 'gather_facts', gather_with_a_bug)
+    outcomes = gather_fleet(members, ['build'], max_workers=2)
+    assert outcomes['healthy'].facts['build']['version'] == 'v2.34.3+4653f32'
+    assert outcomes['buggy'].error == ('%s: internal error, a bug in coder.coderd (please report it): TypeError: '
+                                       'unhashable type: <hidden>; run with -vvv for its traceback' % sims[1].url)
+    assert 'Traceback' in outcomes['buggy'].trace and 'gather_with_a_bug' in outcomes['buggy'].trace
+    assert OWNER not in outcomes['buggy'].trace
 
 
 def test_gather_fleet_keeps_to_max_workers(coder_sim_factory, environ):

@@ -5,6 +5,7 @@
 
 import socket
 import time
+from importlib import resources
 
 import pytest
 import requests.certs
@@ -13,7 +14,7 @@ from coder_sim import DEFAULT_TOKENS
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment
 from ansible_collections.coder.coderd.plugins.module_utils._client import (
-    CoderClient, CoderError, check_api_path, encode_path_segment,
+    MAX_JSON_DEPTH, CoderClient, CoderError, check_api_path, encode_path_segment, keeps_credentials, nests_deeper,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     ConnectionOptionError, resolve_connection,
@@ -89,6 +90,17 @@ def test_no_answer_is_a_timeout_retried_on_a_get(coder_sim):
     assert 1.0 <= seconds < 1.0 + LOAD_SLACK
 
 
+def test_a_deadline_cuts_the_timeout_to_the_time_left(coder_sim):
+    coder_sim.set_faults([{"kind": "latency", "ms": 30000}])
+    started = time.monotonic()
+    settings = resolve_connection(dict(url=coder_sim.url, timeout=20, retries=0), environ={"CODER_CONFIG_DIR": "/x"})
+    with pytest.raises(CoderError) as caught, CoderClient(settings, deadline=started + 1) as coder:
+        coder.get("/buildinfo")
+    assert "GET /api/v2/buildinfo: no answer within " in str(caught.value)
+    assert "within 20s" not in str(caught.value)
+    assert time.monotonic() - started < 10
+
+
 def test_a_post_is_not_repeated_after_no_answer(coder_sim):
     # Only the first request goes unanswered: a repeated POST would succeed.
     coder_sim.set_faults([{"kind": "latency", "ms": 120000, "count": 1}])
@@ -162,12 +174,53 @@ def test_a_retry_after_longer_than_the_timeout_fails_at_once(coder_sim):
     assert seconds < LOAD_SLACK  # neither the Retry-After nor the timeout was waited for
 
 
+@pytest.mark.parametrize("retry_after, note", [
+    (None, "(rate limited; no Retry-After; gave up after 1 retry)"),
+    ("Wed, 21 Oct 2099 07:28:00 GMT", "(rate limited; Retry-After until Wed, 21 Oct 2099 07:28:00 GMT; longer than "
+                                      "the 2s timeout, so not waited for)"),
+    ("soon", "(rate limited; Retry-After 'soon' is neither seconds nor a date; gave up after 1 retry)"),
+])
+def test_a_rate_limit_says_what_retry_after_said(canned_server, retry_after, note):
+    headers = [("Content-Type", "application/json")] + ([("Retry-After", retry_after)] if retry_after else [])
+    limited = canned_server(429, headers, b'{"message": "slow down"}')
+    error, seconds = failure(limited.url, retries=1)
+    assert str(error) == "%s GET /api/v2/buildinfo: HTTP 429: slow down %s" % (limited.url, note)
+
+
 def test_a_redirect_to_another_host_is_refused_before_the_token_goes_there(coder_sim):
     coder_sim.set_faults([{"kind": "redirect_other_host"}])
     error, seconds = failure(coder_sim.url, headers={"X-Proxy-Auth": SECRET_HEADER})
     assert "HTTP 302 redirect to another host (http://127.0.0.2:" in str(error)
-    assert str(error).endswith("refusing to send the token there")
+    assert "refusing to send the token and headers there" in str(error)
     assert coder_sim.leaks == []
+
+
+def test_an_upgrade_to_https_on_another_port_gets_no_credential(canned_server):
+    """A 301 from http://host:P1 to https://host:P2 leaves the origin: the trap on P2 hears nothing."""
+    trap = canned_server(200, [("Content-Type", "application/json")], b'{"version": "v2.34.3"}', tls=True)
+    redirector = canned_server(301, [("Location", trap.url + "/api/v2/buildinfo")])
+    error, seconds = failure(redirector.url, ca_path=trap.ca_path, headers={"X-Proxy-Auth": SECRET_HEADER})
+    assert str(error) == ("%s GET /api/v2/buildinfo: HTTP 301 redirect to another port or scheme (%s); refusing to "
+                          "send the token and headers there (set url to it if it is your deployment)"
+                          % (redirector.url, trap.url))
+    assert trap.received == []
+    assert [request.get("Coder-Session-Token") for request in redirector.received] == [TOKEN]
+
+
+@pytest.mark.parametrize("old, new, keeps", [
+    ("http://coder.example.com", "https://coder.example.com/x", True),
+    ("http://coder.example.com:80", "https://coder.example.com:443/x", True),
+    ("http://coder.example.com", "https://coder.example.com:8443/x", False),
+    ("http://coder.example.com:8080", "https://coder.example.com:8443/x", False),
+    ("http://coder.example.com:8080", "https://coder.example.com:8080/x", False),
+    ("http://coder.example.com:8080", "http://coder.example.com:8080/x", True),
+    ("https://coder.example.com", "https://coder.example.com:443/x", True),
+    ("https://coder.example.com", "http://coder.example.com/x", False),
+    ("https://coder.example.com", "https://coder.example.com:8443/x", False),
+    ("https://coder.example.com", "https://other.example.com/x", False),
+])
+def test_credentials_stay_within_their_origin(old, new, keeps):
+    assert keeps_credentials(old, new) is keeps
 
 
 def test_credentials_echoed_by_the_server_are_hidden(coder_sim):
@@ -179,6 +232,66 @@ def test_credentials_echoed_by_the_server_are_hidden(coder_sim):
     assert (error.message, error.detail) == ("token <hidden> is not allowed", "header <hidden> is wrong")
     assert error.validations == [{"field": "token", "detail": "<hidden>"}]
     assert TOKEN not in repr(error.to_dict()) and SECRET_HEADER not in repr(error.to_dict())
+
+
+def test_what_the_server_says_is_cut_to_a_bounded_line(coder_sim):
+    mebibyte = 1024 * 1024
+    body = {"message": "m" * mebibyte, "detail": "d" * mebibyte,
+            "validations": [{"field": "f%d" % number, "detail": "v" * mebibyte} for number in range(12)]}
+    coder_sim.set_faults([{"kind": "status", "status": 400, "body": body}])
+    error, seconds = failure(coder_sim.url)
+    cut = "... (%d more characters)" % (mebibyte - 300)
+    assert str(error).startswith("%s GET /api/v2/buildinfo: HTTP 400: %s%s %s%s [f0: %s%s]"
+                                 % (coder_sim.url, "m" * 300, cut, "d" * 300, cut, "v" * 300, cut))
+    assert str(error).endswith("[f4: %s%s] and 7 more validations" % ("v" * 300, cut))
+    assert len(str(error)) < 5000
+    assert (error.message, error.detail) == ("m" * 300 + cut, "d" * 300 + cut)
+    assert len(error.validations) == 5
+
+
+def test_a_credential_at_the_cut_is_hidden_whole(coder_sim):
+    coder_sim.set_faults([{"kind": "status", "status": 401, "body": {"message": "x" * 290 + TOKEN}}])
+    error, seconds = failure(coder_sim.url)
+    assert str(error).endswith("HTTP 401: %s<hidden>" % ("x" * 290))
+    assert TOKEN[:10] not in str(error)
+
+
+@pytest.mark.parametrize("body", [b"<script>" * 40000, b"<" * 300000, b"<style " * 40000])
+def test_an_excerpt_of_a_page_of_unclosed_tags_takes_linear_time(canned_server, body):
+    page = canned_server(502, [("Content-Type", "text/html")], body)
+    error, seconds = failure(page.url)
+    assert str(error).startswith("%s GET /api/v2/buildinfo: HTTP 502 (text/html): " % page.url)
+    assert seconds < 10  # in quadratic time, each took minutes
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_an_answer_nested_too_deep_is_refused_before_decoding(canned_server, status):
+    deep = canned_server(status, [("Content-Type", "application/json")], b'{"a":' * 100000 + b"1" + b"}" * 100000)
+    error, seconds = failure(deep.url)
+    assert str(error) == ("%s GET /api/v2/buildinfo: HTTP %d answer nests deeper than 64 levels, which no Coder answer "
+                          "does; refusing to decode it" % (deep.url, status))
+
+
+@pytest.mark.parametrize("text, limit, deeper", [
+    ("[" * 65 + "]" * 65, 64, True),
+    ("[" * 64 + "]" * 64, 64, False),
+    ("[" * 100000, 64, True),                                  # cut off: the open levels still count
+    ("[[1], [2], [3]]" * 40, 2, False),                        # wide is not deep
+    ('{"a": "' + "[" * 100 + '"}', 2, False),                  # brackets in strings do not count
+    ('[["\\"], ["\"[[[[", "\\\"{{{{"]]', 2, False),        # nor do escaped quotes end a string
+    ('[{"a": [{"b": [{"c": []}]}]}]', 6, True),
+    ('[{"a": [{"b": [{"c": []}]}]}]', 7, False),
+])
+def test_nesting_depth_is_counted_outside_strings(text, limit, deeper):
+    assert nests_deeper(text.encode(), limit) is deeper
+
+
+def test_real_coder_answers_nest_far_less_than_the_limit():
+    answers = [entry for entry in resources.files("coder_sim").joinpath("data").joinpath("examples").iterdir()
+               if entry.name.endswith(".json")]
+    assert answers
+    for entry in answers:
+        assert not nests_deeper(entry.read_bytes(), MAX_JSON_DEPTH // 8), entry.name
 
 
 @pytest.mark.parametrize("body, cause", [

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the coder.coderd collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The deployment config (plugins/module_utils/_config.py) against the real wire body in tests/unit/fixtures."""
+"""The deployment config (plugins/module_utils/_config.py) against the real wire body recorded in the simulator."""
 
 import copy
 import importlib.util
@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from coder_sim.examples import example as load
 
 from ansible_collections.coder.coderd.plugins.module_utils import _option_catalog
 from ansible_collections.coder.coderd.plugins.module_utils._config import (
@@ -22,13 +23,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._config import (
 )
 from ansible_collections.coder.coderd.plugins.module_utils._values import snake_case
 
-FIXTURES = Path(__file__).resolve().parents[2] / 'fixtures'
 REPO = Path(__file__).resolve().parents[4]
-
-
-def load(name):
-    with open(str(FIXTURES / name), encoding='utf-8') as handle:
-        return json.load(handle)
 
 
 @pytest.fixture(scope='module')

@@ -6,11 +6,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import pytest
+import re
+from pathlib import Path
 
+import pytest
+import yaml
+
+from ansible_collections.coder.coderd.plugins.doc_fragments._connection import ModuleDocFragment
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
-    ConnectionOptionError, normalize_base_url, resolve_connection,
+    OPTIONS, PRECEDENCE, ConnectionOptionError, ConnectionOptions, normalize_base_url, resolve_connection,
+    with_variables,
 )
+
+REPO = Path(__file__).resolve().parents[4]
 
 UNSET = dict.fromkeys(('url', 'token', 'headers', 'validate_certs', 'ca_path', 'client_cert', 'client_key',
                        'timeout', 'retries', 'use_proxy'))
@@ -58,17 +66,27 @@ def test_defaults_apply_when_nothing_is_set(no_login):
     assert settings.token is None and settings.headers == {}
 
 
-def test_precedence_option_then_ansible_env_then_cli_env(no_login):
+def test_precedence_option_then_variable_then_ansible_env_then_cli_env(no_login):
     env = dict(no_login, ANSIBLE_CODER_URL='https://ansible.example.com', CODER_URL='https://cli.example.com',
                CODER_SESSION_TOKEN='cli-token', ANSIBLE_CODER_TIMEOUT='7')
-    assert resolve_connection(options(url='https://task.example.com'), env).url == 'https://task.example.com'
-    settings = resolve_connection(options(), env)
-    assert settings.url == 'https://ansible.example.com'
-    assert settings.timeout == 7.0
+    variables = {'ansible_coder_url': 'https://{{ name }}.example.com', 'ansible_coder_token': '{{ undefined }}'}
+
+    def settings(params, variables=None):
+        filled = with_variables(params, variables or {}, lambda text: text.replace('{{ name }}', 'var'))
+        return ConnectionOptions.from_params(filled, env).settings()
+
+    # Only the variables an option needs are templated: the task's token leaves {{ undefined }} alone.
+    assert settings(options(url='https://task.example.com', token='t'), variables).url == 'https://task.example.com'
+    assert settings(options(token='t'), variables).url == 'https://var.example.com'
+    assert (settings(options()).url, settings(options()).timeout) == ('https://ansible.example.com', 7.0)
     del env['ANSIBLE_CODER_URL']
-    settings = resolve_connection(options(), env)
-    assert settings.url == 'https://cli.example.com'
-    assert settings.token == 'cli-token' and settings.token_source == 'CODER_SESSION_TOKEN'
+    assert (settings(options()).url, settings(options()).token) == ('https://cli.example.com', 'cli-token')
+
+
+def test_resolving_leaves_the_collection_variables_to_the_option_layer(no_login):
+    """Lookups and the inventory get ANSIBLE_CODER_* from Ansible's option layer, which has applied it already."""
+    env = dict(no_login, ANSIBLE_CODER_URL='https://ansible.example.com', CODER_URL='https://cli.example.com')
+    assert resolve_connection(options(), env).url == 'https://cli.example.com'
 
 
 def test_cli_header_env_is_csv_of_key_value(no_login):
@@ -89,7 +107,7 @@ def test_login_files_are_the_last_resort(tmp_path):
     (tmp_path / 'session').write_text('  login-token \n')
     env = {'CODER_CONFIG_DIR': str(tmp_path)}
     settings = resolve_connection(options(), env)
-    assert (settings.url, settings.token, settings.token_source) == ('https://login.example.com', 'login-token', 'login')
+    assert (settings.url, settings.token) == ('https://login.example.com', 'login-token')
 
 
 def test_login_session_is_never_sent_to_another_deployment(tmp_path):
@@ -136,3 +154,71 @@ def test_cli_token_stays_with_the_cli_url(no_login):
     assert resolve_connection(options(url='https://other.example.com'), env).token is None
     assert resolve_connection(options(url='https://cli.example.com/api/v2'), env).token == 'cli-token'
     assert resolve_connection(options(url='https://other.example.com'), dict(no_login, CODER_SESSION_TOKEN='t')).token == 't'
+
+
+# --- the docs follow OPTIONS and PRECEDENCE --------------------------------------------------------
+
+def _pattern(name, option):
+    """``ansible_coder_url`` -> ``ansible_coder_<option>``: how the docs name a source for all options."""
+    return name.replace(option.name, '<option>').replace(option.name.upper(), '<OPTION>')
+
+
+def _words_of(source):
+    """What a docs list item about ``source`` must name: the source of every option, in the table's order."""
+    names = [getattr(option, source) for option in OPTIONS if getattr(option, source) is not None]
+    if source in ('variable', 'env'):
+        return [_pattern(getattr(OPTIONS[0], source), OPTIONS[0])]
+    if source in ('cli_env', 'login_file'):
+        return names
+    return [source]
+
+
+def _numbered_list(text, after):
+    """The items of the first numbered list after the line starting with ``after``, each as one line."""
+    lines = text[text.index(after):].splitlines()
+    start = next(number for number, line in enumerate(lines) if re.match(r'\d+\. ', line))
+    items = []
+    for line in lines[start:]:
+        if re.match(r'\d+\. ', line):
+            items.append(line.split('. ', 1)[1])
+        elif line.startswith('   ') and items:
+            items[-1] += ' ' + line.strip()
+        else:
+            break
+    return items
+
+
+@pytest.mark.parametrize('document, after', [
+    ('README.md', '## Connection and authentication'),
+    ('docs/authentication.md', '## Where the values come from'),
+])
+def test_the_documented_precedence_is_the_table(document, after):
+    items = _numbered_list((REPO / document).read_text(encoding='utf-8'), after)
+    assert len(items) == len(PRECEDENCE), items
+    for item, source in zip(items, PRECEDENCE):
+        named = [word for word in _words_of(source) if word in item]
+        assert named == _words_of(source), '%s: %r does not name %s' % (document, item, _words_of(source))
+        positions = [item.index('`%s`' % word) for word in named if source in ('cli_env', 'login_file')]
+        assert positions == sorted(positions), '%s: %r names them out of order' % (document, item)
+
+
+def _source_names():
+    return set(getattr(option, source) for option in OPTIONS for source in PRECEDENCE[1:5]) - {None}
+
+
+def test_the_doc_fragment_follows_the_table():
+    plugins = yaml.safe_load(ModuleDocFragment.PLUGINS)['options']
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
+    assert list(plugins) == list(documented['options']) == [option.name for option in OPTIONS]
+    known = _source_names()
+    for option in OPTIONS:
+        # The option layer applies these for lookups and the inventory, in this order: vars, then env.
+        assert plugins[option.name] == {'env': [{'name': option.env}], 'vars': [{'name': option.variable}]}
+        assert documented['options'][option.name]['type'] == option.spec['type']
+        unset = next(line for line in documented['options'][option.name]['description'] if line.startswith('If unset'))
+        named = [word for word in re.findall(r'[CE]\(([^)]+)\)', unset) if word in known]
+        assert named == [getattr(option, source) for source in PRECEDENCE[1:5] if getattr(option, source)], unset
+    order = re.findall(r'[CE]\(([^)]+)\)', documented['notes'][0])
+    assert order[:2] == [_pattern(OPTIONS[0].variable, OPTIONS[0]), _pattern(OPTIONS[0].env, OPTIONS[0])]
+    assert [word for word in order if word in known] == [option.cli_env for option in OPTIONS if option.cli_env] + \
+        [option.login_file for option in OPTIONS if option.login_file]

@@ -1,20 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the coder.coderd collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The drift engine (plugins/module_utils/_drift.py) against facts built from the real wire bodies.
+"""The drift engine (plugins/module_utils/_desired.py compiles, _drift.py evaluates) against facts built
+from the real wire bodies.
 
 Named test_drift_engine.py, not test_drift.py: tests/unit/plugins/filter/test_drift.py exists and
 pytest's default import mode refuses two test modules with one basename.
 """
 
+import ast
 import copy
 import datetime
 import json
 from pathlib import Path
 
 import pytest
+from coder_sim.examples import example as load
 
-from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _drift
+from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _desired, _drift, _reports
+from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import SCHEMA, SEVERITIES
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 from ansible_collections.coder.coderd.plugins.module_utils._values import (
@@ -22,14 +26,8 @@ from ansible_collections.coder.coderd.plugins.module_utils._values import (
     normalize_stats, normalize_token_config, normalize_update_check,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / 'fixtures'
 REPO = Path(__file__).resolve().parents[4]
 TODAY = datetime.date(2026, 6, 1)
-
-
-def load(name):
-    with open(str(FIXTURES / name), encoding='utf-8') as handle:
-        return json.load(handle)
 
 
 @pytest.fixture(scope='module')
@@ -58,8 +56,8 @@ def facts(base_facts):
 
 
 def run(document, facts, model=None, waivers=None, fail_on='low', baseline=None):
-    desired = _drift.DesiredState.from_document(document, 'test document', baseline)
-    return _drift.evaluate(desired, facts, model, _drift.parse_waivers(waivers), TODAY, fail_on)
+    desired = _desired.DesiredState.from_document(document, 'test document', baseline)
+    return _drift.evaluate(desired, facts, _desired.parse_waivers(waivers), fail_on, TODAY, model)
 
 
 def only_record(document, facts, model=None):
@@ -114,7 +112,7 @@ def test_every_operator_is_covered_both_ways():
     covered = {}
     for operator, _document, status in OPERATOR_CASES:
         covered.setdefault(operator, set()).add(status)
-    assert set(covered) == set(_drift.OPERATORS)
+    assert set(covered) == set(OPERATORS)
     assert all(statuses == {'pass', 'drift'} for statuses in covered.values()), covered
 
 
@@ -241,7 +239,7 @@ def test_when_skips_a_check_that_does_not_apply(facts):
 def test_when_may_name_another_section(facts):
     document = {'config': {'CODER_UPDATE_CHECK': {'eq': False, 'when': {'key': 'build.workspace_proxy', 'value': True}}}}
     assert only_record(document, facts)['status'] == 'pass'
-    assert _drift.required_subsets(_drift.DesiredState.from_document(document)) == ['build', 'config']
+    assert _desired.required_subsets(_desired.DesiredState.from_document(document)) == ['build', 'config']
 
 
 def test_default_severity_is_medium_and_fail_on_compares_ranks(facts):
@@ -323,10 +321,10 @@ def test_waiver_keys_address_sections(facts):
 
 
 def test_malformed_waivers_list_every_problem():
-    with pytest.raises(_drift.DesiredStateError) as caught:
-        _drift.parse_waivers([{'key': 'a', 'reason': 'r', 'expires': '2026-02-30'},
-                              {'key': 'b', 'reason': '', 'expires': '31.12.2026'},
-                              {'reason': 'r', 'expires': '2026-01-01', 'until': 'x'}], 'waivers_file w.yml')
+    with pytest.raises(_desired.DesiredStateError) as caught:
+        _desired.parse_waivers([{'key': 'a', 'reason': 'r', 'expires': '2026-02-30'},
+                                {'key': 'b', 'reason': '', 'expires': '31.12.2026'},
+                                {'reason': 'r', 'expires': '2026-01-01', 'until': 'x'}], 'waivers_file w.yml')
     assert caught.value.problems == [
         "[0].expires: '2026-02-30' is not a date written YYYY-MM-DD",
         '[1].expires: must be a date written YYYY-MM-DD',
@@ -354,8 +352,8 @@ def test_a_document_with_ten_mistakes_gives_ten_lines_with_paths():
         'ssh': ['hostname_prefix'],
         'token_config': {'max_token_lifetime': {'le': True, 'when': {'key': 'x'}}},
     }
-    with pytest.raises(_drift.DesiredStateError) as caught:
-        _drift.validate_document(document, 'desired_file prod.yml')
+    with pytest.raises(_desired.DesiredStateError) as caught:
+        _desired.validate_document(document, 'desired_file prod.yml')
     assert caught.value.problems == [
         "config.CODER_ACCESS_URL.regex: regex '(unclosed' is not a valid regular expression: "
         "missing ), unterminated subpattern at position 0",
@@ -378,16 +376,16 @@ def test_a_document_with_ten_mistakes_gives_ten_lines_with_paths():
 
 
 def test_the_document_must_be_a_mapping_and_must_check_something():
-    with pytest.raises(_drift.DesiredStateError, match='must be a mapping of sections'):
-        _drift.validate_document(['config'])
-    with pytest.raises(_drift.DesiredStateError, match='nothing to check'):
-        _drift.DesiredState.from_document({})
+    with pytest.raises(_desired.DesiredStateError, match='must be a mapping of sections'):
+        _desired.validate_document(['config'])
+    with pytest.raises(_desired.DesiredStateError, match='nothing to check'):
+        _desired.DesiredState.from_document({})
 
 
 def test_missing_jsonschema_is_one_clear_line(monkeypatch):
-    monkeypatch.setattr(_drift, 'JSONSCHEMA_IMPORT_ERROR', ImportError("No module named 'jsonschema'"))
+    monkeypatch.setattr(_desired, 'JSONSCHEMA_IMPORT_ERROR', ImportError("No module named 'jsonschema'"))
     with pytest.raises(ValueError) as caught:
-        _drift.validate_document({'version': '>=2'})
+        _desired.validate_document({'version': '>=2'})
     assert str(caught.value).startswith('checking a desired state needs the Python library jsonschema')
     assert '\n' not in str(caught.value)
 
@@ -401,7 +399,7 @@ def test_the_exported_schema_file_is_current():
 def test_the_shipped_desired_states_are_valid(name):
     yaml = pytest.importorskip('yaml')
     with open(str(REPO / 'playbooks' / 'desired' / name), encoding='utf-8') as handle:
-        _drift.validate_document(yaml.safe_load(handle), name)
+        _desired.validate_document(yaml.safe_load(handle), name)
 
 
 # --- required subsets ----------------------------------------------------------------------------
@@ -415,7 +413,7 @@ def test_the_shipped_desired_states_are_valid(name):
      ['api_root', 'stats', 'token_config']),
 ])
 def test_required_subsets_are_only_what_the_checks_read(document, subsets):
-    assert _drift.required_subsets(_drift.DesiredState.from_document(document)) == subsets
+    assert _desired.required_subsets(_desired.DesiredState.from_document(document)) == subsets
 
 
 # --- baselines -----------------------------------------------------------------------------------
@@ -423,8 +421,8 @@ def test_required_subsets_are_only_what_the_checks_read(document, subsets):
 @pytest.mark.parametrize('name', sorted(_baselines.BASELINES))
 def test_baselines_are_valid_documents_with_severity_and_rationale(name):
     document = _baselines.baseline(name)
-    _drift.validate_document(document, name)
-    checks = _drift.DesiredState.from_document(None, baseline=name).baseline_checks
+    _desired.validate_document(document, name)
+    checks = _desired.DesiredState.from_document(None, baseline=name).baseline_checks
     assert len(checks) >= 10
     for check in checks:
         assert check.severity in SEVERITIES and check.description, check.key
@@ -466,42 +464,160 @@ def test_hardened_tightens_recommended():
         _baselines.baseline('paranoid')
 
 
-# --- the whole task ------------------------------------------------------------------------------
+# --- hostile documents ---------------------------------------------------------------------------
 
-def test_assert_deployment_with_facts_reads_nothing_and_writes_reports(facts, tmp_path):
-    answer = _drift.assert_deployment(dict(desired={'config': {'CODER_API_RATE_LIMIT': 1}}, facts=facts,
-                                           fail_on='low', report_dir=str(tmp_path / 'reports'),
-                                           report_formats=['json', 'markdown']), today=TODAY)
-    assert answer['failed'] is True and answer['passed'] is False
-    assert answer['msg'].startswith('drift check failed on https://coder.example.com (1 check:')
-    assert sorted(answer['reports']) == ['json', 'markdown']
-    assert sorted(path.name for path in (tmp_path / 'reports').iterdir()) == ['coder-drift.json', 'coder-drift.md']
-    assert answer['drift'] == answer['records']
+def laughs(levels, width=9):
+    """The "billion laughs": each level a list of ``width`` references to the level below."""
+    node = ['lol'] * width
+    for _level in range(levels):
+        node = [node] * width
+    return node
 
 
-def test_assert_deployment_names_fact_subsets_that_are_missing(facts):
-    del facts['config']
+def test_aliases_are_counted_expanded_and_refused_without_expanding_them():
+    # 9**13 values once written out: only a check that never expands them can finish.
+    document = {'config': {'CODER_ACCESS_URL': {'in': laughs(12)}}}
     with pytest.raises(ValueError) as caught:
-        _drift.assert_deployment(dict(desired={'config': {'CODER_API_RATE_LIMIT': 1}, 'ssh': {'hostname_prefix': 'x'}},
-                                      facts=facts))
-    assert str(caught.value).startswith('facts lack config, which the desired state checks')
+        _desired.check_limits(document, 'desired_file laughs.yml')
+    assert str(caught.value) == ('desired_file laughs.yml: refused: more than %d keys and values once YAML '
+                                 'aliases are expanded' % _desired.MAX_NODES)
 
 
-def test_a_malformed_document_writes_no_report(facts, tmp_path):
-    with pytest.raises(_drift.DesiredStateError):
-        _drift.assert_deployment(dict(desired={'config': {'x': {'in': 1}}}, facts=facts,
-                                      report_dir=str(tmp_path / 'reports')))
-    assert not (tmp_path / 'reports').exists()
+def test_a_document_that_contains_itself_is_refused():
+    loop = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match='^desired state: refused: it contains itself'):
+        _desired.check_limits({'config': {'x': loop}}, 'desired state')
+
+
+def test_nesting_and_text_are_bounded():
+    deep = 'bottom'
+    for _level in range(_desired.MAX_DEPTH):
+        deep = [deep]
+    with pytest.raises(ValueError, match='refused: nested more than %d levels deep' % _desired.MAX_DEPTH):
+        _desired.check_limits({'config': {'x': deep}}, 'waivers')
+    shared = 'x' * 4096
+    with pytest.raises(ValueError, match='more than %d characters of text' % _desired.MAX_TEXT):
+        _desired.check_limits({'config': {'x': [shared] * 300}}, 'desired state')
+
+
+def test_big_but_legitimate_documents_pass_the_limits():
+    document = {'config': dict(('CODER_SETTING_%05d' % index, 'x') for index in range(10000))}
+    _desired.check_limits(document, 'desired state')
+    deep = 'bottom'
+    for _level in range(_desired.MAX_DEPTH - 1):
+        deep = {'when': deep}
+    _desired.check_limits(deep, 'desired state')
+    _desired.check_limits(laughs(3), 'desired state')  # 9**4 values: aliases themselves are fine
+
+
+def test_documents_and_waivers_are_measured_before_they_are_validated():
+    with pytest.raises(ValueError, match='^desired_file x.yml: refused: more than'):
+        _desired.DesiredState.from_document({'config': {'CODER_ACCESS_URL': {'in': laughs(6)}}}, 'desired_file x.yml')
+    with pytest.raises(ValueError, match='^waivers: refused: more than'):
+        _desired.parse_waivers([{'key': 'version', 'reason': laughs(6), 'expires': '2030-01-01'}])
+
+
+# --- huge documents: linear time, capped messages --------------------------------------------------
+
+def test_thousands_of_problems_list_twenty_then_count_the_rest():
+    document = dict(('sektion_%04d' % index, {}) for index in range(3000))
+    with pytest.raises(_desired.DesiredStateError) as caught:
+        _desired.validate_document(document, 'desired_file huge.yml')
+    assert len(caught.value.problems) == 3000
+    lines = str(caught.value).splitlines()
+    assert lines[0] == 'invalid desired_file huge.yml (3000 problems):'
+    assert lines[1].startswith('  sektion_0000: unknown key; ')
+    assert len(lines) == 1 + _reports.MAX_LISTED + 1 and lines[-1] == '  and 2980 more'
+
+
+def test_a_long_problem_is_cut_in_the_message_but_whole_in_the_list():
+    with pytest.raises(_desired.DesiredStateError) as caught:
+        _desired.validate_document({'x' * 100000: 1})
+    assert len(caught.value.problems[0]) > 100000
+    assert len(str(caught.value)) < 2 * _reports.MAX_PROBLEM
+
+
+def test_thousands_of_unknown_keys_are_all_recorded_and_twenty_listed(facts):
+    document = {'config': dict(('CODER_NO_SUCH_SETTING_%05d' % index, 'x') for index in range(2000))}
+    result = run(document, facts, baseline='hardened')
+    errors = [record for record in result.records if record['status'] == 'error']
+    assert len(errors) == 2000
+    assert errors[-1]['description'].startswith("error: unknown deployment setting 'CODER_NO_SUCH_SETTING_01999'")
+    message = result.message('https://coder.example.com')
+    assert message.endswith('; and 1985 more')  # the baseline's 5 drifts come last
+    assert message.count('[error]') == _reports.MAX_LISTED
+
+
+def test_values_are_cut_in_the_message_but_whole_in_the_records(facts):
+    urls = ['https://%05d.example.com' % index for index in range(1000)]
+    result = run({'config': {'CODER_ACCESS_URL': {'in': urls}}}, facts)
+    assert len(result.records[0]['expected']) == 1000
+    message = result.message('X')
+    assert len(message) < 2 * _reports.MAX_SHOWN + 300
+    assert '... (%d characters), actual "https://coder.example.com"' % len(
+        _reports.render_value(result.records[0]['expected'])) in message
+
+
+def test_thousands_of_waivers_take_linear_time_and_few_warnings(facts):
+    waivers = [{'key': 'CODER_NO_SUCH_SETTING_%05d' % index, 'reason': 'r', 'expires': '2030-01-01'}
+               for index in range(5000)]
+    document = {'config': dict(('CODER_NO_SUCH_SETTING_%05d' % index, 'x') for index in range(5000))}
+    result = run(document, facts, waivers=waivers)
+    assert result.warnings[0] == "waiver for 'CODER_NO_SUCH_SETTING_00000' is not needed: its check does not drift"
+    assert result.warnings[-1] == 'and 4980 more warnings about waivers'
+    assert len(result.warnings) == _reports.MAX_LISTED + 1
+
+
+# --- a pure evaluation -----------------------------------------------------------------------------
+
+def test_evaluation_reads_only_what_it_is_given(facts):
+    desired = _desired.DesiredState.from_document({'config': {'CODER_API_RATE_LIMIT': 1},
+                                                   'ssh': {'hostname_prefix': 'coder.'}})
+    waivers = _desired.parse_waivers([{'key': 'CODER_API_RATE_LIMIT', 'reason': 'r', 'expires': '2026-06-01'}])
+    before = copy.deepcopy(facts)
+    on_the_last_day = _drift.evaluate(desired, facts, waivers, 'low', datetime.datetime(2026, 6, 1, 23, 59))
+    a_day_later = _drift.evaluate(desired, facts, waivers, 'low', datetime.date(2026, 6, 2))
+    assert [record['status'] for record in on_the_last_day.records] == ['waived', 'pass']
+    assert [record['status'] for record in a_day_later.records] == ['drift', 'pass']
+    assert a_day_later.records[0]['waiver']['expired'] is True
+    assert facts == before
+
+
+def test_info_modules_do_not_carry_the_drift_engine():
+    """Every module_utils file a module imports, directly or not, is shipped to managed hosts."""
+    plugins = REPO / 'plugins'
+    prefix = 'ansible_collections.coder.coderd.plugins.module_utils.'
+
+    def imported(path):
+        """The module_utils files that ``path`` imports."""
+        for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                for name in [node.module] + ['%s.%s' % (node.module, alias.name) for alias in node.names]:
+                    if name.startswith(prefix) and (plugins / 'module_utils' / (name[len(prefix):] + '.py')).is_file():
+                        yield name[len(prefix):]
+
+    engine = {'_drift', '_desired', '_desired_schema', '_baselines', '_reports', '_compare', '_regex'}
+    for module in sorted((plugins / 'modules').glob('*.py')):
+        if module.stem == 'deployment_assert':
+            continue
+        shipped, pending = set(), list(imported(module))
+        while pending:
+            name = pending.pop()
+            if name not in shipped:
+                shipped.add(name)
+                pending.extend(imported(plugins / 'module_utils' / (name + '.py')))
+        assert '_values' in shipped, module.stem  # the walk follows imports through _tasks and _api
+        assert not shipped & engine, (module.stem, sorted(shipped & engine))
 
 
 # --- documentation that must follow the code ------------------------------------------------------
 
 def test_the_module_documents_exactly_its_argument_spec():
     yaml = pytest.importorskip('yaml')
-    from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS
+    from ansible_collections.coder.coderd.plugins.action.deployment_assert import OPTIONS as spec
     from ansible_collections.coder.coderd.plugins.modules import deployment_assert
     documented = yaml.safe_load(deployment_assert.DOCUMENTATION)['options']
-    spec = TASKS['deployment_assert'].options
     assert set(documented) == set(spec)
     for name, option in spec.items():
         doc = documented[name]
@@ -512,5 +628,5 @@ def test_the_module_documents_exactly_its_argument_spec():
 def test_the_guide_lists_every_baseline_check():
     guide = (REPO / 'docs' / 'drift-checks.md').read_text(encoding='utf-8')
     for name in _baselines.BASELINES:
-        for check in _drift.DesiredState.from_document(None, baseline=name).baseline_checks:
+        for check in _desired.DesiredState.from_document(None, baseline=name).baseline_checks:
             assert '| `%s` ' % check.key in guide, check.key

@@ -4,12 +4,14 @@
 """The snapshot core (plugins/module_utils/_snapshot.py): facts built from the real wire bodies in, YAML out."""
 
 import copy
+import datetime
 import json
 import random
 from pathlib import Path
 
 import pytest
 import yaml
+from coder_sim.examples import example as load
 
 from ansible_collections.coder.coderd.plugins.module_utils import _snapshot
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
@@ -18,13 +20,14 @@ from ansible_collections.coder.coderd.plugins.module_utils._values import (
     normalize_build_info, normalize_experiments, normalize_ssh,
 )
 # The drift engine, for the self-check: a deployment checked against its own snapshot.
-from ansible_collections.coder.coderd.plugins.module_utils._drift import DesiredState, evaluate
+from ansible_collections.coder.coderd.plugins.module_utils._desired import DesiredState
+from ansible_collections.coder.coderd.plugins.module_utils._drift import evaluate
 
-FIXTURES = Path(__file__).resolve().parents[2] / 'fixtures'
 REPO = Path(__file__).resolve().parents[4]
 ALL = list(_snapshot.SECTIONS)
+TODAY = datetime.date(2026, 6, 1)
 
-# The recorded deployment (tests/unit/fixtures): nine settings set through env, two of them secrets.
+# The recorded deployment (the simulator's example answers): nine settings set through env, two of them secrets.
 RECORDED_TEXT = '''\
 # yaml-language-server: $schema=https://raw.githubusercontent.com/coder-coderd/coder.coderd/main/docs/desired-state.schema.json
 # Desired state of https://coder.example.com, written by coder.coderd.deployment_snapshot.
@@ -49,11 +52,6 @@ config:
   CODER_PROMETHEUS_ENABLE: true  # Prometheus Enable
   CODER_WILDCARD_ACCESS_URL: '*.coder.example.com'  # Wildcard Access URL
 '''
-
-
-def load(name):
-    with open(str(FIXTURES / name), encoding='utf-8') as handle:
-        return json.load(handle)
 
 
 def raw_config(**changes):
@@ -81,7 +79,7 @@ def self_check(snapshot, facts):
     """(drifts, errors) of ``facts`` checked against the document as a file would give it back."""
     # Config keys resolve through the options list, as deployment_assert resolves them against a live server.
     model = DeploymentConfig.from_facts(facts['config'], facts['options'])
-    result = evaluate(DesiredState.from_document(yaml.safe_load(snapshot.text)), facts, model)
+    result = evaluate(DesiredState.from_document(yaml.safe_load(snapshot.text)), facts, [], 'low', TODAY, model)
     return result.drift, [record for record in result.records if record['status'] == 'error']
 
 

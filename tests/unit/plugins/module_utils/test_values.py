@@ -1,13 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the coder.coderd collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The small endpoints' value model (plugins/module_utils/_values.py) against the real wire bodies in tests/unit/fixtures."""
+"""The small endpoints' value model (plugins/module_utils/_values.py) against the real wire bodies recorded in the simulator."""
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
+from coder_sim.examples import example as load
 
 from ansible_collections.coder.coderd.plugins.module_utils._values import (
     KNOWN_EXPERIMENTS,
@@ -20,13 +19,6 @@ from ansible_collections.coder.coderd.plugins.module_utils._values import (
     normalize_update_check,
     snake_case,
 )
-
-FIXTURES = Path(__file__).resolve().parents[2] / 'fixtures'
-
-
-def load(name):
-    with open(str(FIXTURES / name), encoding='utf-8') as handle:
-        return json.load(handle)
 
 
 # --- small endpoints ---------------------------------------------------------------------------

@@ -1,0 +1,469 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the coder.coderd collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE to the coder.coderd collection: may change in any release without notice.
+"""Desired-state documents and waiver lists, compiled into what the drift evaluation needs.
+
+``DesiredState.from_document`` refuses a hostile document (``check_limits``), validates it
+against the shipped schema (every problem at once, each naming its path in the document, in the
+words of its author) and turns it, with an optional baseline, into checks whose keys already name
+the part of the facts they read; ``parse_waivers`` does the same for a waiver list;
+``required_subsets`` says which endpoints the checks read. No request, no file: the action plugin
+reads files, ``_drift`` evaluates.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import difflib
+import re
+from collections.abc import Mapping
+
+try:
+    import jsonschema
+    JSONSCHEMA_IMPORT_ERROR = None
+except ImportError as exc:  # guarded: the error names the missing library
+    jsonschema = None
+    JSONSCHEMA_IMPORT_ERROR = exc
+
+from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _reports
+from ansible_collections.coder.coderd.plugins.module_utils._api import SUBSETS, join_capped
+from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS, compare, parse_spec
+from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import (
+    CHECK_META_KEYS, PATH_SECTIONS, SCHEMA, WAIVERS_SCHEMA,
+)
+from ansible_collections.coder.coderd.plugins.module_utils._units import parse_version, to_seconds, version_satisfies
+
+DEFAULT_SEVERITY = 'medium'
+_ORDERING_OPERATORS = ('lt', 'le', 'gt', 'ge')
+# The schema keywords whose failure a subschema's x-message explains.
+_MESSAGE_VALIDATORS = ('anyOf', 'oneOf', 'type', 'pattern')
+_DATE_SHAPE = re.compile(r'^\d{4}-\d{2}-\d{2}$')
+# What a desired-state document or a waiver list may hold, counted as if every YAML alias (or
+# shared reference) were written out: far beyond any hand-written document, small enough that
+# validating, evaluating and reporting it takes seconds. A 450-byte YAML file of nested aliases
+# otherwise expands to millions of values (the "billion laughs").
+MAX_NODES = 50000
+MAX_DEPTH = 32
+MAX_TEXT = 1024 * 1024
+
+
+class DesiredStateError(ValueError):
+    """A desired-state document or waiver list is malformed; ``problems`` has one line per problem."""
+
+    def __init__(self, source, problems):
+        self.source = source
+        self.problems = list(problems)
+        header = 'invalid %s (%s):' % (source, _reports.counted(len(self.problems), 'problem'))
+        lines = join_capped((_reports.clipped(line, _reports.MAX_PROBLEM) for line in self.problems), '\n  ',
+                            _reports.MAX_LISTED)
+        super().__init__('%s\n  %s' % (header, lines))
+
+
+class Check:
+    """One comparison: a key as written, the part of the facts it reads (``section``, ``path``),
+    an operator and the expected value."""
+
+    __slots__ = ('key', 'section', 'path', 'operator', 'expected', 'severity', 'description', 'when', 'source')
+
+    def __init__(self, key, section, path, operator, expected, severity, description, when, source):
+        self.key = key
+        self.section = section
+        self.path = path
+        self.operator = operator
+        self.expected = expected
+        self.severity = severity
+        self.description = description
+        self.when = when
+        self.source = source
+
+
+class Condition:
+    """A check's ``when``: it applies only where the value at ``key`` meets ``operator value``."""
+
+    __slots__ = ('key', 'section', 'path', 'operator', 'value')
+
+    def __init__(self, when):
+        self.key = when['key']
+        self.section, self.path = _address(self.key)
+        self.operator = when.get('operator', 'eq')
+        self.value = when['value']
+
+
+class Waiver:
+    """An accepted drift of the check(s) of ``key`` until ``expires`` (the last day it holds)."""
+
+    __slots__ = ('key', 'section', 'path', 'reason', 'expires', 'expires_date')
+
+    def __init__(self, waiver):
+        self.key = waiver['key']
+        self.section, self.path = _address(self.key)
+        self.reason = waiver['reason']
+        self.expires = waiver['expires']
+        self.expires_date = _parse_date(self.expires)
+
+    def public(self, expired):
+        """The waiver as a record shows it."""
+        return dict(key=self.key, reason=self.reason, expires=self.expires, expired=expired)
+
+
+# --- limits ---------------------------------------------------------------------------------------
+
+class _Container:
+    """A mapping or list being measured: its children still to visit and what the visited ones hold."""
+
+    __slots__ = ('node', 'children', 'nodes', 'text')
+
+    def __init__(self, node):
+        self.node = node
+        self.children = iter(_children(node))
+        self.nodes = 1
+        self.text = 0
+
+
+def _is_container(value):
+    return isinstance(value, (Mapping, list, tuple))
+
+
+def _children(node):
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield key
+            yield value
+    else:
+        yield from node
+
+
+def check_limits(data, source):
+    """Refuse ``data`` with one line when it exceeds MAX_NODES, MAX_DEPTH or MAX_TEXT.
+
+    Each distinct mapping or list is walked once and its expanded size remembered, so the check
+    takes time in proportion to what was written, not to what the aliases expand to; no recursion.
+    """
+    if not _is_container(data):
+        return
+    measured = {}
+    stack = [_Container(data)]
+    on_path = {id(data)}
+    while stack:
+        top = stack[-1]
+        child = next(top.children, top)
+        if child is top:
+            stack.pop()
+            on_path.discard(id(top.node))
+            measured[id(top.node)] = (top.nodes, top.text)
+            if stack:
+                _add(stack[-1], top.nodes, top.text, source)
+        elif not _is_container(child):
+            _add(top, 1, len(child) if isinstance(child, str) else 0, source)
+        elif id(child) in measured:
+            _add(top, *measured[id(child)], source=source)
+        elif id(child) in on_path:
+            raise ValueError('%s: refused: it contains itself (a YAML alias inside its own anchor)' % source)
+        elif len(stack) >= MAX_DEPTH:
+            raise ValueError('%s: refused: nested more than %d levels deep' % (source, MAX_DEPTH))
+        else:
+            stack.append(_Container(child))
+            on_path.add(id(child))
+
+
+def _add(container, nodes, text, source):
+    container.nodes += nodes
+    container.text += text
+    if container.nodes > MAX_NODES:
+        raise ValueError('%s: refused: more than %d keys and values once YAML aliases are expanded'
+                         % (source, MAX_NODES))
+    if container.text > MAX_TEXT:
+        raise ValueError('%s: refused: more than %d characters of text once YAML aliases are expanded'
+                         % (source, MAX_TEXT))
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+def _require_jsonschema():
+    if JSONSCHEMA_IMPORT_ERROR is not None:
+        raise ValueError('checking a desired state needs the Python library jsonschema on the controller '
+                         '(pip install jsonschema): %s' % JSONSCHEMA_IMPORT_ERROR)
+
+
+def _path_text(parts):
+    text = ''
+    for part in parts:
+        if isinstance(part, int):
+            text += '[%d]' % part
+        else:
+            text += ('.' if text else '') + str(part)
+    return text
+
+
+def _type_names(types):
+    names = {'array': 'a list', 'object': 'a mapping', 'string': 'a string', 'boolean': 'true or false',
+             'number': 'a number', 'integer': 'a whole number', 'null': 'null'}
+    types = types if isinstance(types, list) else [types]
+    return ' or '.join(names.get(name, name) for name in types)
+
+
+def _explain(error):
+    """Lines 'path: message' for one jsonschema error, in the words of the document's author."""
+    path = _path_text(error.absolute_path)
+    prefix = (path + ': ') if path else ''
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator in ('anyOf', 'oneOf') and error.context:
+        branches = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        fitting = [subs for subs in branches.values()
+                   if not any(sub.validator == 'type' and not sub.relative_path for sub in subs)]
+        # Only one branch fits the instance's type: its own errors say most. A choice among equal
+        # branches (e.g. "at least one operator") is better said by the schema's x-message.
+        if len(fitting) == 1:
+            lines = []
+            for sub in fitting[0]:
+                lines.extend(_explain(sub))
+            return lines
+    if 'x-message' in schema and error.validator in _MESSAGE_VALIDATORS:
+        return [prefix + schema['x-message']]
+    if error.validator == 'type':
+        return [prefix + 'must be ' + _type_names(error.validator_value)]
+    if error.validator == 'enum':
+        return [prefix + 'must be one of %s, got %s' % (', '.join(str(item) for item in error.validator_value),
+                                                        _reports.clipped(repr(error.instance)))]
+    if error.validator == 'additionalProperties':
+        allowed = sorted(schema.get('properties', {}))
+        lines = []
+        for key in sorted(str(key) for key in error.instance if key not in schema.get('properties', {})):
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = ("did you mean '%s'?" % close[0]) if close else 'expected one of: ' + ', '.join(allowed)
+            lines.append('%s: unknown key; %s' % (_path_text(list(error.absolute_path) + [key]), hint))
+        return lines
+    if error.validator == 'required':
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [prefix + 'missing required key ' + ', '.join("'%s'" % name for name in missing)]
+    if error.validator == 'minLength':
+        return [prefix + 'must not be empty']
+    return [prefix + error.message]
+
+
+def _schema_problems(document, schema):
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(document), key=lambda error: [str(part) for part in error.absolute_path])
+    return _unique(line for error in errors for line in _explain(error))
+
+
+def _unique(lines):
+    """``lines`` in order without repeats (a set, not a search of the list: documents may hold thousands)."""
+    return list(dict.fromkeys(lines))
+
+
+def _operand_problem(operator, operand):
+    """Why a text operand cannot work with its operator (the schema already checks the other types)."""
+    if not isinstance(operand, str):
+        return None
+    try:
+        if operator == 'version':
+            version_satisfies('0.0.0', operand)
+        elif operator == 'regex':
+            compare('regex', '', operand)
+        elif operator in _ORDERING_OPERATORS:
+            _parse_duration_or_version(operand)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _parse_duration_or_version(text):
+    for parse in (to_seconds, parse_version):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise ValueError('%r is neither a number, a duration such as "168h" nor a version' % text)
+
+
+def _check_items(document):
+    """(document path, check value) of every check found where the document has the expected shape."""
+    if isinstance(document.get('version'), dict):
+        yield ['version'], document['version']
+    for section in ('config',) + PATH_SECTIONS:
+        entries = document.get(section)
+        for key, value in (entries.items() if isinstance(entries, dict) else ()):
+            yield [section, key], value
+    experiments = document.get('experiments')
+    if isinstance(experiments, dict):
+        for key in ('enabled', 'available', 'unknown'):
+            if key in experiments:
+                yield ['experiments', key], experiments[key]
+
+
+def _semantic_problems(document):
+    """What the schema cannot express: version constraints, regular expressions, duration spellings."""
+    problems = []
+    problem = _operand_problem('version', document.get('version'))
+    if problem:
+        problems.append('version: ' + problem)
+    for path, value in _check_items(document):
+        if not _is_check_object(value):
+            continue
+        operands = [(operator, value[operator], path + [operator]) for operator in OPERATORS if operator in value]
+        when = value.get('when')
+        if isinstance(when, dict):
+            operands.append((when.get('operator', 'eq'), when.get('value'), path + ['when', 'value']))
+        for operator, operand, where in operands:
+            problem = _operand_problem(operator, operand)
+            if problem:
+                problems.append('%s: %s' % (_path_text(where), problem))
+    return problems
+
+
+def _date_problems(waivers):
+    """Dates the schema's pattern lets through but the calendar does not have (2026-02-30)."""
+    problems = []
+    for index, waiver in enumerate(waivers if isinstance(waivers, list) else ()):
+        expires = waiver.get('expires') if isinstance(waiver, dict) else None
+        if isinstance(expires, str) and _DATE_SHAPE.match(expires):
+            try:
+                _parse_date(expires)
+            except ValueError as exc:
+                problems.append('[%d].expires: %s' % (index, exc))
+    return problems
+
+
+def _problem_path(line):
+    return line.partition(': ')[0]
+
+
+def _parse_date(text):
+    try:
+        return datetime.datetime.strptime(text, '%Y-%m-%d').date()
+    except (TypeError, ValueError):
+        raise ValueError('%r is not a date written YYYY-MM-DD' % (text,))
+
+
+def _is_check_object(value):
+    return isinstance(value, dict) and any(key in value for key in OPERATORS + CHECK_META_KEYS)
+
+
+def validate_document(document, source='desired state'):
+    """Raise DesiredStateError listing every problem of a desired-state document."""
+    _require_jsonschema()
+    if not isinstance(document, dict):
+        raise DesiredStateError(source, ['the document must be a mapping of sections (version, config, '
+                                         'experiments, ...), got %s' % type(document).__name__])
+    problems = _unique(_schema_problems(document, SCHEMA) + _semantic_problems(document))
+    if problems:
+        problems.sort(key=_problem_path)
+        raise DesiredStateError(source, problems)
+
+
+# --- compiling ------------------------------------------------------------------------------------
+
+def _checks_for(key, section, path, value, source):
+    """The checks one document entry asks for: one per operator."""
+    if _is_check_object(value):
+        spec = dict((name, operand) for name, operand in value.items() if name not in CHECK_META_KEYS)
+        severity = value.get('severity', DEFAULT_SEVERITY)
+        description = value.get('description')
+        when = Condition(value['when']) if value.get('when') else None
+    else:
+        spec, severity, description, when = value, DEFAULT_SEVERITY, None, None
+    return [Check(key, section, path, operator, operand, severity, description, when, source)
+            for operator, operand in parse_spec(spec)]
+
+
+def _document_checks(document, source):
+    checks = []
+    if 'version' in document:
+        value = document['version']
+        checks.extend(_checks_for('version', 'build', 'version', {'version': value} if isinstance(value, str)
+                                  else value, source))
+    for key, value in (document.get('config') or {}).items():
+        checks.extend(_checks_for(key, 'config', key, value, source))
+    experiments = document.get('experiments')
+    if isinstance(experiments, list):
+        # An exact list, in any order: nothing missing (superset) and nothing else (subset).
+        checks.extend(_checks_for('experiments', 'experiments', 'enabled',
+                                  {'superset': experiments, 'subset': experiments}, source))
+    elif isinstance(experiments, dict):
+        if 'include' in experiments:
+            checks.extend(_checks_for('experiments.include', 'experiments', 'enabled',
+                                      {'superset': experiments['include']}, source))
+        if 'exclude' in experiments:
+            checks.extend(_checks_for('experiments.exclude', 'experiments', 'enabled',
+                                      {'not_in': experiments['exclude']}, source))
+        for name in ('enabled', 'available', 'unknown'):
+            if name in experiments:
+                checks.extend(_checks_for('experiments.' + name, 'experiments', name, experiments[name], source))
+    for section in PATH_SECTIONS:
+        for key, value in (document.get(section) or {}).items():
+            checks.extend(_checks_for('%s.%s' % (section, key), section, key, value, source))
+    return checks
+
+
+class DesiredState:
+    """The checks of a desired-state document, plus those of a baseline that the document does not override."""
+
+    def __init__(self, checks, baseline_checks=()):
+        self.checks = list(checks)
+        self.baseline_checks = list(baseline_checks)
+
+    @classmethod
+    def from_document(cls, document, source='desired state', baseline=None):
+        """Check the limits of ``document`` (None for a baseline-only check), validate it and build its checks."""
+        checks = []
+        if document is not None:
+            check_limits(document, source)
+            validate_document(document, source)
+            checks = _document_checks(document, 'desired')
+        baseline_checks = []
+        if baseline and baseline != 'none':
+            baseline_checks = _document_checks(_baselines.baseline(baseline), 'baseline:' + baseline)
+        if not checks and not baseline_checks:
+            raise DesiredStateError(source, ['nothing to check: the desired state has no checks and no baseline '
+                                             'was chosen'])
+        return cls(checks, baseline_checks)
+
+    def all_checks(self):
+        return self.checks + self.baseline_checks
+
+
+def required_subsets(desired):
+    """The fact subsets (endpoints) the checks of ``desired`` read, in SUBSETS order."""
+    needed = set()
+    for check in desired.all_checks():
+        # A check's section is the fact subset (endpoint) it reads.
+        needed.add(check.section)
+        if check.when:
+            needed.add(check.when.section)
+    return [name for name in SUBSETS if name in needed]
+
+
+def _address(key):
+    """(section, path) of a key outside a section: ``version``, ``<section>.<path>`` or a config key.
+
+    Only a dotted prefix names a section: the bare words ``experiments`` and ``update_check`` are
+    deployment settings (CODER_EXPERIMENTS, CODER_UPDATE_CHECK).
+    """
+    if key == 'version':
+        return 'build', 'version'
+    section, dot, rest = key.partition('.')
+    if dot and rest and (section in PATH_SECTIONS or section in ('config', 'experiments')):
+        if section == 'experiments' and rest in ('include', 'exclude'):
+            rest = 'enabled'
+        return section, rest
+    return 'config', key
+
+
+def parse_waivers(waivers, source='waivers'):
+    """The Waivers of a waiver list (None for none); DesiredStateError lists every problem."""
+    if waivers is None:
+        return []
+    check_limits(waivers, source)
+    _require_jsonschema()
+    problems = _schema_problems(waivers, WAIVERS_SCHEMA) + _date_problems(waivers)
+    if problems:
+        problems.sort(key=_problem_path)
+        raise DesiredStateError(source, problems)
+    return [Waiver(waiver) for waiver in waivers]

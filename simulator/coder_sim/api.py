@@ -1,0 +1,332 @@
+"""The ten General endpoints of coderd v2.34.3 behind its /api/v2 middleware.
+
+Order of the real router: PrecheckAPIKey (identify, never
+reject) -> rate limiter (keyed by user or IP, per path) -> route lookup ->
+apiKeyMiddleware on the protected groups (401) -> RBAC in the handler (403) ->
+handler. This module knows nothing about sockets: a Request goes in, a
+Response comes out.
+"""
+
+import copy
+import datetime
+import hmac
+import json
+import re
+import time
+import uuid
+from urllib.parse import unquote
+
+from coder_sim import config_builder
+from coder_sim.examples import example
+from coder_sim.gowire import encode_json, rfc3339_nano, semver_compare
+from coder_sim.ratelimit import SlidingWindowLimiter
+from coder_sim.state import deployment_items
+
+JSON_TYPE = "application/json; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+RELEASE_COMMIT = "4653f32eb4840de54e8dca04a069fb7e61664cf6"
+
+SIGNED_OUT = "You are signed out or your session has expired. Please sign in again to continue."
+FORBIDDEN = {
+    "message": "Forbidden.",
+    "detail": "You don't have permission to view this content. If you believe this is a mistake, "
+              "please contact your administrator or try signing in with different credentials.",
+}
+NOT_FOUND = {"message": "Resource not found or you do not have access to this resource"}
+ROUTE_NOT_FOUND = {"message": "Route not found."}
+STATS_PROCESSING = {"message": "Deployment stats are still processing!"}
+
+_DEPLOYMENT_READERS = ("owner", "auditor")  # hold deployment_config:read and deployment_stats:read
+_SITE_USER_READERS = ("owner", "auditor", "template-admin", "user-admin")
+_TOKENCONFIG = re.compile(r"/api/v2/users/([^/]+)/keys/tokens/tokenconfig")
+# path -> (method, behind apiKeyMiddleware, handler)
+_ROUTES = {
+    "/api/v2": ("GET", False, "_root"),
+    "/api/v2/": ("GET", False, "_root"),
+    "/api/v2/buildinfo": ("GET", False, "_buildinfo"),
+    "/api/v2/csp/reports": ("POST", False, "_csp_report"),
+    "/api/v2/updatecheck": ("GET", False, "_updatecheck"),
+    "/api/v2/deployment/config": ("GET", True, "_deployment_config"),
+    "/api/v2/deployment/ssh": ("GET", True, "_deployment_ssh"),
+    "/api/v2/deployment/stats": ("GET", True, "_deployment_stats"),
+    "/api/v2/experiments": ("GET", True, "_experiments"),
+    "/api/v2/experiments/": ("GET", True, "_experiments"),
+    "/api/v2/experiments/available": ("GET", True, "_experiments_available"),
+}
+
+_EXAMPLE_STATS = example("deployment-stats.json")
+
+
+class Request(object):
+    __slots__ = ("method", "path", "query", "headers", "body", "client_ip")
+
+    def __init__(self, method, path, query, headers, body, client_ip):
+        self.method = method
+        self.path = path  # repeated slashes already collapsed
+        self.query = query  # raw query string
+        self.headers = headers  # case-insensitive mapping (email.message.Message)
+        self.body = body
+        self.client_ip = client_ip
+
+
+class Response(object):
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # list of (name, value), Go-canonical names
+        self.body = body
+
+
+def json_response(status, value, headers=()):
+    return Response(status, [("Content-Type", JSON_TYPE)] + list(headers), encode_json(value))
+
+
+def external_url(version):
+    """buildinfo.ExternalURL(): the commit of the build, from the version's build metadata."""
+    revision = version.partition("+")[2]
+    if not revision:
+        return "https://github.com/coder/coder"
+    if RELEASE_COMMIT.startswith(revision):
+        revision = RELEASE_COMMIT
+    return "https://github.com/coder/coder/commit/" + revision
+
+
+class _Call(object):
+    """What a handler gets: the state snapshot, the request, the caller."""
+    __slots__ = ("snap", "request", "user", "stats_processing")
+
+    def __init__(self, snap, request, user, stats_processing):
+        self.snap = snap
+        self.request = request
+        self.user = user
+        self.stats_processing = stats_processing  # forced by the stats_processing fault
+
+
+class _Snapshot(object):
+    """Everything derived from one state; swapped atomically on set_state."""
+
+    def __init__(self, state):
+        self.state = state
+        self.config = config_builder.build(deployment_items(state), state["version"])
+        self.users_by_key_id = {u["token"].split("-")[0]: u for u in state["users"]}
+        self.users_by_id = {u["id"]: u for u in state["users"]}
+        self.users_by_name = {u["username"].lower(): u for u in state["users"]}
+        value = self.config.value
+        self.access_url = value("CODER_ACCESS_URL")
+        self.rate_limit = -1 if value("CODER_DANGEROUS_DISABLE_RATE_LIMITS") else value("CODER_API_RATE_LIMIT")
+        self.build_headers = [("X-Coder-Build-Version", state["version"]), ("X-Content-Type-Options", "nosniff")]
+
+
+class CoderApp(object):
+    def __init__(self, state):
+        self._snapshot = _Snapshot(state)
+        self.started = time.time()  # the stats warm-up counts from here
+        self.limiter = SlidingWindowLimiter()
+
+    @property
+    def state(self):
+        return self._snapshot.state
+
+    def set_state(self, state):
+        self._snapshot = _Snapshot(state)
+
+    def value(self, env):
+        """A deployment value as the server holds it (typed, secrets included)."""
+        return self._snapshot.config.value(env)
+
+    def build_headers(self):
+        return list(self._snapshot.build_headers)
+
+    def handle(self, request, stats_processing=False):
+        """(Response, authenticated user or None) for one request under /api/v2."""
+        snap = self._snapshot
+        user, auth_error = self._authenticate(snap, request)
+        limited, limit_headers = self._rate_limit(snap, request, user)
+        if limited is not None:
+            response = limited
+        else:
+            response = self._route(snap, request, user, auth_error, stats_processing)
+            response.headers.extend(limit_headers)
+        response.headers.extend(snap.build_headers)
+        return response, user
+
+    # -- PrecheckAPIKey / apiKeyMiddleware ------------------------------------------------
+
+    def _authenticate(self, snap, request):
+        # coderd also takes the token from a cookie, a query parameter or a Bearer header; the
+        # collection sends only this header.
+        token = request.headers.get("Coder-Session-Token")
+        if not token:
+            return None, _unauthorized(snap, "Cookie \"coder_session_token\" or query parameter must be provided.")
+        parts = token.split("-")
+        if len(parts) != 2:
+            problem = "incorrect amount of API key parts, expected 2 got %d" % len(parts)
+        elif len(parts[0].encode()) != 10:
+            problem = "invalid API key ID length, expected 10 got %d" % len(parts[0].encode())
+        elif len(parts[1].encode()) != 22:
+            problem = "invalid API key secret length, expected 22 got %d" % len(parts[1].encode())
+        else:
+            problem = None
+        if problem:
+            return None, _unauthorized(snap, "Invalid API key format: " + problem)
+        user = snap.users_by_key_id.get(parts[0])
+        if user is None:
+            return None, _unauthorized(snap, "API key is invalid.")
+        if not hmac.compare_digest(parts[1].encode(), user["token"].split("-")[1].encode()):
+            return None, _unauthorized(snap, "API key secret is invalid.")
+        return user, None
+
+    # -- httprate ----------------------------------------------------------------------------
+
+    def _rate_limit(self, snap, request, user):
+        """(429 Response or None, headers for the allowed response)."""
+        limit = snap.rate_limit
+        if limit <= 0:
+            return None, []
+        key = (user["id"] if user else request.client_ip, request.path)
+        decision = self.limiter.hit(key, limit)
+        if decision.allowed:
+            return None, decision.headers
+        message = "You've been rate limited for sending more than %d requests in 1m0s." % limit
+        return json_response(429, {"message": message}, decision.headers), []
+
+    # -- router --------------------------------------------------------------------------------
+
+    def _route(self, snap, request, user, auth_error, stats_processing):
+        route = _ROUTES.get(request.path)
+        if route is None and _TOKENCONFIG.fullmatch(request.path):
+            route = ("GET", True, "_tokenconfig")
+        if route is None:
+            # /deployment and /experiments are chi sub-routers whose apiKeyMiddleware
+            # also wraps their NotFound handler.
+            if request.path.startswith(("/api/v2/deployment/", "/api/v2/experiments/")) and auth_error:
+                return auth_error
+            return json_response(404, ROUTE_NOT_FOUND)
+        allowed, protected, handler = route
+        if protected and auth_error:
+            return auth_error
+        if request.method != allowed:
+            # chi's 405: an Allow header and no body.
+            return Response(405, [("Allow", allowed)], b"")
+        return getattr(self, handler)(_Call(snap, request, user, stats_processing))
+
+    # -- handlers ----------------------------------------------------------------------------
+
+    def _root(self, call):
+        return json_response(200, {"message": "\U0001F44B"})
+
+    def _buildinfo(self, call):
+        snap = call.snap
+        state, value = snap.state, snap.config.value
+        body = {
+            "external_url": external_url(state["version"]),
+            "version": state["version"],
+            "dashboard_url": snap.access_url,
+            "telemetry": value("CODER_TELEMETRY_ENABLE"),
+            "workspace_proxy": False,
+            "agent_api_version": "1.0",
+            "provisioner_api_version": state["provisioner_api_version"],
+            "upgrade_message": value("CODER_CLI_UPGRADE_MESSAGE"),
+            "deployment_id": state["deployment_id"],
+        }
+        if state["webpush_public_key"]:
+            body["webpush_public_key"] = state["webpush_public_key"]
+        return json_response(200, body)
+
+    def _csp_report(self, call):
+        try:
+            json.loads(call.request.body)
+        except ValueError as exc:
+            # coderd's detail is Go's decoder error; the collection only ever sends valid JSON.
+            return json_response(400, {"message": "Failed to read body, invalid json.", "detail": str(exc)})
+        return json_response(200, "ok")
+
+    def _updatecheck(self, call):
+        snap = call.snap
+        version = snap.state["version"]
+        latest = snap.state["update_check"]["latest"]
+        if not snap.config.value("CODER_UPDATE_CHECK") or latest is None:
+            # Disabled, or no check has succeeded yet: the running build is echoed.
+            return json_response(200, {"current": True, "version": version, "url": external_url(version)})
+        current = semver_compare(version.split("-")[0], latest) >= 0
+        return json_response(200, {"current": current, "version": latest,
+                                   "url": "https://github.com/coder/coder/releases/tag/" + latest})
+
+    def _deployment_config(self, call):
+        if not _has_role(call.user, _DEPLOYMENT_READERS):
+            return json_response(403, FORBIDDEN)
+        return Response(200, [("Content-Type", JSON_TYPE)], call.snap.config.body)
+
+    def _deployment_ssh(self, call):
+        value = call.snap.config.value
+        return json_response(200, {
+            "hostname_prefix": value("CODER_SSH_HOSTNAME_PREFIX"),
+            "hostname_suffix": value("CODER_WORKSPACE_HOSTNAME_SUFFIX"),
+            "ssh_config_options": call.snap.config.ssh_config_options,
+        })
+
+    def _deployment_stats(self, call):
+        if not _has_role(call.user, _DEPLOYMENT_READERS):
+            return json_response(403, FORBIDDEN)
+        snap = call.snap
+        ready_at = self.started + snap.state["stats_warmup_seconds"]
+        now = time.time()
+        if call.stats_processing or now < ready_at:
+            return json_response(400, STATS_PROCESSING)
+        interval = _stats_interval_seconds(snap.config.value("CODER_AGENT_STATS_REFRESH_INTERVAL"))
+        # The cache refreshes every interval; answers show the latest refresh.
+        collected = ready_at + ((now - ready_at) // interval) * interval
+        collected_at = datetime.datetime.fromtimestamp(collected, datetime.timezone.utc)
+        body = copy.deepcopy(_EXAMPLE_STATS)
+        body["aggregated_from"] = rfc3339_nano(collected_at - datetime.timedelta(minutes=15))
+        body["collected_at"] = rfc3339_nano(collected_at)
+        body["next_update_at"] = rfc3339_nano(collected_at + datetime.timedelta(seconds=interval))
+        return json_response(200, body)
+
+    def _experiments(self, call):
+        enabled = []
+        for name in call.snap.config.value("CODER_EXPERIMENTS") or []:
+            if name == "*":
+                continue  # expands to ExperimentsSafe, which is empty in v2.34.3
+            enabled.append(name.lower())
+        return json_response(200, enabled)
+
+    def _experiments_available(self, call):
+        return json_response(200, {"safe": []})
+
+    def _tokenconfig(self, call):
+        snap, user = call.snap, call.user
+        wanted = unquote(_TOKENCONFIG.fullmatch(call.request.path).group(1))
+        if wanted == "me":
+            target = user
+        else:
+            try:
+                target = snap.users_by_id.get(str(uuid.UUID(wanted)))
+            except ValueError:
+                target = snap.users_by_name.get(wanted.lower())
+        # dbauthz turns "not allowed to read this user" into not found.
+        if target is None or not (target["id"] == user["id"] or _has_role(user, _SITE_USER_READERS)):
+            return json_response(404, NOT_FOUND)
+        env = "CODER_MAX_ADMIN_TOKEN_LIFETIME" if "owner" in target["roles"] else "CODER_MAX_TOKEN_LIFETIME"
+        return json_response(200, {"max_token_lifetime": snap.config.value(env)})
+
+
+def _unauthorized(snap, detail):
+    # Every 401 the simulator gives is built on SignedOutErrorMessage, whose "expired" makes
+    # coderd's challenge say that the token has expired.
+    challenge = ('Bearer realm="coder", error="invalid_token", error_description="The access token has expired", '
+                 'resource_metadata="%s/.well-known/oauth-protected-resource"' % snap.access_url.rstrip("/"))
+    return json_response(401, {"message": SIGNED_OUT, "detail": detail}, [("Www-Authenticate", challenge)])
+
+
+def _has_role(user, roles):
+    return any(role in roles for role in user["roles"])
+
+
+def _stats_interval_seconds(nanoseconds):
+    if nanoseconds == 0:
+        return 300.0  # coderd's fallback
+    if nanoseconds < 0:
+        return 60.0  # metricscache's fallback
+    return nanoseconds / 1e9
