@@ -217,4 +217,3 @@ def _entry(key, value):
     finally:
         dumper.dispose()
     return stream.getvalue().rstrip('\n')
-
