@@ -41,3 +41,17 @@ attributes:
     description: Reads only; running it again changes nothing.
     support: full
 '''
+
+    # Modules whose action plugin always runs on the controller, because they read or write files
+    # there. List it before coder.coderd._attributes: where two fragments document the same
+    # attribute, the one listed first wins.
+    CONTROLLER = r'''
+options: {}
+attributes:
+  action:
+    description: Always runs on the controller through an action plugin, whatever host the task targets.
+    support: full
+  async:
+    description: Not supported.
+    support: none
+'''

@@ -375,6 +375,8 @@ MODULES = (
            single_get=False, polls=True),
     Plugin("module", "deployment_assert", "/api/v2/buildinfo", (("desired", DESIRED),), single_get=False,
            module_path=False),
+    Plugin("module", "deployment_snapshot", "/api/v2/buildinfo", (("dest", "snapshot-{{ inventory_hostname }}.yml"),),
+           single_get=False, module_path=False),
 )
 LOOKUPS = (
     Plugin("lookup", "build_info", "GET /api/v2/buildinfo", ("version",)),
