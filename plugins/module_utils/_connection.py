@@ -203,6 +203,14 @@ def display_url(url):
     return urlunsplit((parts.scheme, netloc, parts.path, '', ''))
 
 
+def url_password(url):
+    """The password of a ``user:password@`` URL, or None: a value to hide wherever the URL is echoed."""
+    try:
+        return urlsplit(str(url)).password if url else None
+    except ValueError:
+        return None
+
+
 def _coerce(name, value):
     if value is None:
         return None

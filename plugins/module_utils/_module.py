@@ -12,6 +12,7 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError, REQUESTS_IMPORT_ERROR
+from ansible_collections.coder.coderd.plugins.module_utils._connection import url_password
 from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, argument_error, run_task
 
 
@@ -24,6 +25,11 @@ class _CoderModule(AnsibleModule):
 
 def run_module(name):
     module = _CoderModule(argument_spec=TASKS[name].argument_spec, supports_check_mode=True)
+    # A module echoes its arguments in its result (invocation.module_args):
+    # Ansible masks no_log values there, and a password inside the url is one.
+    password = url_password(module.params.get('url'))
+    if password:
+        module.no_log_values.add(password)
     if REQUESTS_IMPORT_ERROR is not None:
         module.fail_json(msg=missing_required_lib('requests'))
     try:
