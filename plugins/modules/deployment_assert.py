@@ -35,6 +35,7 @@ author:
   - coder.coderd contributors (@coder-coderd)
 extends_documentation_fragment:
   - coder.coderd._connection
+  - coder.coderd._attributes.controller
 options:
   desired:
     description:
@@ -122,12 +123,6 @@ attributes:
     support: full
     membership:
       - coder.coderd.coderd
-  action:
-    description: Always runs on the controller through an action plugin, whatever host the task targets.
-    support: full
-  async:
-    description: Not supported.
-    support: none
   check_mode:
     description: Runs fully in check mode, including writing the reports.
     support: full
