@@ -6,6 +6,8 @@ which would import the simulator (and cryptography) and claim these fixture name
 that never asked for them.
 """
 
+import socket
+
 import pytest
 
 from coder_sim.server import Simulator
@@ -32,3 +34,12 @@ def coder_sim_factory():
     yield start
     for simulator in started:
         simulator.stop()
+
+
+@pytest.fixture
+def refused_url():
+    """A loopback URL that refuses connections for the whole test: its port stays bound without
+    listening, so no server started meanwhile (by this test or a parallel one) can take it."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield "http://127.0.0.1:%d" % holder.getsockname()[1]

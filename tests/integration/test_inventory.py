@@ -3,7 +3,6 @@ against several simulator instances (owner, member token, 50 ms latency, down)."
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,12 +17,6 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "inventory_list.json"
 OWNER, MEMBER = DEFAULT_TOKENS["owner"], DEFAULT_TOKENS["member"]
 TEMPLATE_TEXT = "{{ lookup('env', 'HOME') }}"
 STATS_TIMES = ("aggregated_from", "collected_at", "next_update_at")
-
-
-def closed_port_url():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return "http://127.0.0.1:%d" % probe.getsockname()[1]
 
 
 def write_inventory(directory, config, name="fleet.coder.yml"):
@@ -51,7 +44,7 @@ def listed(path, *args, **kwargs):
 
 
 @pytest.fixture
-def fleet(coder_sim_factory, tmp_path):
+def fleet(coder_sim_factory, refused_url, tmp_path):
     """Four deployments and one whose token file is missing, with the groups the docs suggest."""
     sims = {
         "prod": coder_sim_factory(),
@@ -62,7 +55,7 @@ def fleet(coder_sim_factory, tmp_path):
         "member": coder_sim_factory(),
     }
     urls = dict((name, sim.url) for name, sim in sims.items())
-    urls["down"] = closed_port_url()
+    urls["down"] = refused_url
     config = {
         "timeout": 10,
         "deployments": [
@@ -159,9 +152,9 @@ def test_second_run_with_cache_makes_no_requests(fleet, tmp_path):
 
 
 @pytest.mark.parametrize("option", ["fail_on_error", "strict"])
-def test_a_failing_deployment_can_be_fatal(coder_sim_factory, tmp_path, option):
+def test_a_failing_deployment_can_be_fatal(coder_sim_factory, refused_url, tmp_path, option):
     sim = coder_sim_factory()
-    down = closed_port_url()
+    down = refused_url
     path = write_inventory(tmp_path, {option: True, "deployments": [
         {"name": "prod", "url": sim.url, "token": OWNER}, {"name": "down", "url": down, "retries": 0}]})
     result = run_inventory(path, "--list", env={"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"})

@@ -1,6 +1,5 @@
 """The lookups, run by real playbooks against the simulator."""
 
-import socket
 
 import pytest
 
@@ -9,15 +8,6 @@ from coder_sim import DEFAULT_TOKENS
 OWNER = DEFAULT_TOKENS["owner"]
 MEMBER = DEFAULT_TOKENS["member"]
 UNSAFE_TEXT = "{{ lookup('env', 'HOME') }}"
-
-
-@pytest.fixture
-def dead_url():
-    """A loopback URL where nothing listens: a source that must lose never gets an answer."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return "http://127.0.0.1:%d" % port
 
 
 EVERY_LOOKUP = """
@@ -136,12 +126,12 @@ def _configure(source, url, token, env, extra_vars, tmp_path):
 
 
 @pytest.mark.parametrize("source", SOURCE_ORDER)
-def test_each_connection_source_works_and_outranks_the_ones_below(source, coder_sim, dead_url, run_playbook, tmp_path):
+def test_each_connection_source_works_and_outranks_the_ones_below(source, coder_sim, refused_url, run_playbook, tmp_path):
     env, extra_vars = {}, {}
     _configure(source, coder_sim.url, OWNER, env, extra_vars, tmp_path)
     # Every source below it points at a dead port, with a token that may not read the config.
     for lower in SOURCE_ORDER[SOURCE_ORDER.index(source) + 1:]:
-        _configure(lower, dead_url, MEMBER, env, extra_vars, tmp_path)
+        _configure(lower, refused_url, MEMBER, env, extra_vars, tmp_path)
 
     run = run_playbook(SOURCES, env=env, extra_vars=extra_vars)
 

@@ -9,7 +9,6 @@ fault sets the pace instead of the sum of all of them.
 import datetime
 import json
 import secrets
-import socket
 import string
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -266,17 +265,10 @@ class Fault:
 ALL_MODULES = ("*",)
 
 
-def closed_port_url():
-    """A loopback URL where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return "http://127.0.0.1:%d" % probe.getsockname()[1]
-
-
-def fault_catalog():
-    """The faults. The module path costs a module start per case: it runs every module where
-    retries, warnings and failures pass through it, and the redirect for a GET and the POST."""
-    refused_url = closed_port_url()
+def fault_catalog(refused_url):
+    """The faults, ``refused_url`` being where connections are refused (the ``refused_url``
+    fixture). The module path costs a module start per case: it runs every module where retries,
+    warnings and failures pass through it, and the redirect for a GET and the POST."""
     gave_up_once = "gave up after 1 retry"
     no_answer = ("within ", "s (timeout)")
     # A POST is not repeated once the server may have acted on it (no answer, a 5xx).

@@ -13,8 +13,8 @@ from .support import (
 )
 
 
-def test_every_module_under_every_fault(run_playbook, coder_sim_factory, canary, tally, tmp_path):
-    bench = FaultBench(canary, coder_sim_factory, fault_catalog()).add(MODULES).add(MODULES, via_module=True)
+def test_every_module_under_every_fault(run_playbook, coder_sim_factory, refused_url, canary, tally, tmp_path):
+    bench = FaultBench(canary, coder_sim_factory, fault_catalog(refused_url)).add(MODULES).add(MODULES, via_module=True)
     tasks = [module_task(plugin) for plugin in MODULES]
     run, clock_path = run_bench(run_playbook, bench, tasks, tmp_path, "Every module under every fault")
 
@@ -24,8 +24,8 @@ def test_every_module_under_every_fault(run_playbook, coder_sim_factory, canary,
     assert not problems, "\n".join(problems)
 
 
-def test_every_lookup_under_every_fault(run_playbook, coder_sim_factory, canary, tally, tmp_path):
-    bench = FaultBench(canary, coder_sim_factory, fault_catalog()).add(LOOKUPS)
+def test_every_lookup_under_every_fault(run_playbook, coder_sim_factory, refused_url, canary, tally, tmp_path):
+    bench = FaultBench(canary, coder_sim_factory, fault_catalog(refused_url)).add(LOOKUPS)
     tasks = [lookup_task(plugin) for plugin in LOOKUPS]
     run, clock_path = run_bench(run_playbook, bench, tasks, tmp_path, "Every lookup under every fault")
 
@@ -40,9 +40,9 @@ ROLE_REPORT = "coder.coderd.deployment_check : Report the drift check result"
 REPORTS = ["coder-drift.json", "coder-drift.junit.xml", "coder-drift.md"]
 
 
-def test_the_role_under_every_fault(run_playbook, coder_sim_factory, canary, tally, tmp_path):
+def test_the_role_under_every_fault(run_playbook, coder_sim_factory, refused_url, canary, tally, tmp_path):
     reports = tmp_path / "reports"
-    bench = FaultBench(canary, coder_sim_factory, fault_catalog()).add([ROLE])
+    bench = FaultBench(canary, coder_sim_factory, fault_catalog(refused_url)).add([ROLE])
     # The role fails its host on any error; the rescue lets the play go on to report the others.
     role = {"name": "Check the deployment", "ansible.builtin.include_role": {"name": "coder.coderd.deployment_check"},
             "vars": {"coder_url": "{{ urls['%s'] }}" % ROLE.id, "coder_desired": DESIRED,
@@ -70,9 +70,9 @@ def test_the_role_under_every_fault(run_playbook, coder_sim_factory, canary, tal
     assert not problems, "\n".join(problems)
 
 
-def test_the_inventory_under_every_fault(run_playbook, coder_sim_factory, canary, tally, tmp_path):
+def test_the_inventory_under_every_fault(run_playbook, coder_sim_factory, refused_url, canary, tally, tmp_path):
     """One inventory file, one deployment per fault, each with the fault's own connection options."""
-    bench = FaultBench(canary, coder_sim_factory, fault_catalog()).add([INVENTORY])
+    bench = FaultBench(canary, coder_sim_factory, fault_catalog(refused_url)).add([INVENTORY])
     cache = tmp_path / "inventory-cache"
     run, seconds, log_path = run_fleet(
         run_playbook, bench, tmp_path, FLEET_SHOW, processing_timeout=PROCESSING_TIMEOUT, cache=True,

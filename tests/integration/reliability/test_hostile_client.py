@@ -11,7 +11,7 @@ import json
 
 import yaml
 
-from .support import CONNECTION_PLUGINS, closed_port_url, run_texts
+from .support import CONNECTION_PLUGINS, run_texts
 
 CONTROLLER = {"ansible_connection": "local"}
 REMOTE = {"ansible_connection": "remote_local"}
@@ -198,10 +198,11 @@ def with_password(url, password):
     return url.replace("://", "://ansible:%s@" % password, 1)
 
 
-def test_a_url_password_is_never_shown_or_stored(run_playbook, coder_sim_factory, canary, tally, tmp_path):
+def test_a_url_password_is_never_shown_or_stored(run_playbook, coder_sim_factory, refused_url, canary, tally,
+                                                  tmp_path):
     password = "urlpw-" + canary.header_value[-16:]
     healthy = coder_sim_factory(state=canary.state())
-    down = closed_port_url()
+    down = refused_url
     cases = [module("build_info"), module("deployment_info", gather_subset=["build"]), lookup("build_info", "version")]
     run, outcomes = run_cases(run_playbook, canary, with_password(down, password), cases,
                               remote=("module build_info", "module deployment_info"))

@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import socket
 import time
 from pathlib import Path
 
@@ -140,8 +139,8 @@ def test_coder_login_session_reaches_only_its_own_deployment(environ, tmp_path):
     assert [m.settings.token for m in members] == [None, 'login-token']
 
 
-def test_a_url_password_is_in_no_host_variable_or_message(environ):
-    closed = 'http://ansible:url-password@127.0.0.1:%d' % _closed_port()
+def test_a_url_password_is_in_no_host_variable_or_message(environ, refused_url):
+    closed = refused_url.replace('://', '://ansible:url-password@')
     members = fleet([{'name': 'down', 'url': closed, 'retries': 0},
                      {'name': 'no-token', 'url': closed, 'token_env': 'UNSET_TOKEN'}], environ)
     assert members[0].settings.url == closed  # connecting still sends the user and password
@@ -195,17 +194,11 @@ def test_host_vars_of_a_failed_deployment():
         'coder_url': 'https://a.example.com', 'coder_reachable': False, 'coder_error': 'boom'}
 
 
-def _closed_port():
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-def test_gather_fleet_reads_every_deployment_once_and_concurrently(coder_sim_factory, environ):
+def test_gather_fleet_reads_every_deployment_once_and_concurrently(coder_sim_factory, refused_url, environ):
     sims = [coder_sim_factory(latency_ms=LATENCY_MS) for sim_number in range(6)]
     entries = [{'name': 'sim%d' % index, 'url': sim.url, 'token': DEFAULT_TOKENS['owner']}
                for index, sim in enumerate(sims)]
-    entries.append({'name': 'down', 'url': 'http://127.0.0.1:%d' % _closed_port(), 'retries': 0})
+    entries.append({'name': 'down', 'url': refused_url, 'retries': 0})
     entries.append({'name': 'no-token', 'url': sims[0].url, 'token_env': 'UNSET_TOKEN'})
     started = time.monotonic()
     outcomes = gather_fleet(fleet(entries, environ), list(SUBSETS), max_workers=8, processing_timeout=5)

@@ -3,7 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The HTTP client (plugins/module_utils/_client.py) over real HTTP against the simulator's faults."""
 
-import socket
 import time
 from importlib import resources
 
@@ -44,12 +43,6 @@ def failure(url, path="/buildinfo", method="GET", **options):
     with pytest.raises(CoderError) as caught, client(url, **options) as coder:
         coder.request(method, path, json_body={"csp-report": {}} if method == "POST" else None)
     return caught.value, time.monotonic() - started
-
-
-def closed_port_url():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return "http://127.0.0.1:%d" % probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("fault, words", [
@@ -113,8 +106,8 @@ def test_a_post_is_not_repeated_after_no_answer(coder_sim):
 
 @pytest.mark.parametrize("retries, ending", [(0, "cannot connect: connection refused"),
                                              (1, "cannot connect: connection refused; gave up after 1 retry")])
-def test_a_refused_connection(retries, ending):
-    url = closed_port_url()
+def test_a_refused_connection(retries, ending, refused_url):
+    url = refused_url
     warnings = []
     error, seconds = failure(url, retries=retries, warnings=warnings, timeout=LONG_TIMEOUT)
     assert str(error) == "%s GET /api/v2/buildinfo: %s" % (url, ending)
