@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import copy
 
+
 def _check(operator, value, severity, description, when=None):
     check = {operator: value, 'severity': severity, 'description': description}
     if when is not None:
