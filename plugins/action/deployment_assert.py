@@ -145,7 +145,9 @@ class ActionModule(CoderAction):
         answer = dict(passed=result.passed, outcome=result.outcome, plan=result.plan(where), reports=written,
                       msg=result.message(where))
         if self._task.diff and result.drift:
-            answer['diff'] = [_drift_diff(record) for record in result.drift]
+            # The default callback shows the diff of a changed result only: under --diff a drift is the
+            # change the desired state asks for; without --diff the check never reports a change.
+            answer.update(diff=[_drift_diff(record) for record in result.drift], changed=True)
         if result.passed or not params['fail']:
             answer.update(summary=result.summary, drift=result.drift, records=result.records, subsets=subsets,
                           context=context)

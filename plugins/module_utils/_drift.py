@@ -265,7 +265,7 @@ class Result:
             'passed' if self.passed else 'failed', _reports.shortened(deployment, 60), counts, self.fail_on)
 
     def plan(self, deployment):
-        """The console view: one line per check that fails the run, most severe first, then the verdict."""
+        """The console view: one line per check that fails the run, errors then drifts by severity, then the verdict."""
         lines = [_reports.console_line(record) for record in _by_severity(self.failing)]
         if len(lines) > _reports.MAX_LISTED:
             lines[_reports.MAX_LISTED:] = ['and %d more (see the records or the reports)' % (len(lines) - _reports.MAX_LISTED)]
@@ -286,7 +286,7 @@ class Result:
 
 
 def _by_severity(records):
-    return sorted(records, key=lambda record: -_RANK[record['severity']])
+    return sorted(records, key=lambda record: (record['status'] != 'error', -_RANK[record['severity']]))
 
 
 def evaluate(desired, facts, waivers, fail_on, now, config_model=None, waiver_warn_days=14):

@@ -158,12 +158,14 @@ attributes:
   diff_mode:
     description:
       - With C(--diff), each unwaived drifted check is shown with before = the deployment's value and
-        after = the desired check.
+        after = the desired check, and a task with drift reports C(changed) (Ansible shows the diff of changed
+        results only); without C(--diff) the task never reports a change.
       - Ansible shows no diff for a failed task; the role C(coder.coderd.deployment_check) shows it, and so does
         a task with O(fail=false).
     support: full
   idempotent:
-    description: Reads the deployment only; running it again changes nothing there.
+    description: Reads the deployment only; running it again changes nothing there (under C(--diff) a drift
+      is reported as C(changed), see above).
     support: full
 seealso:
   - module: coder.coderd.deployment_info

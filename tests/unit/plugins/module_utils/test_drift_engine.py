@@ -268,10 +268,10 @@ def test_summary_counts_and_message_list_every_failing_key(facts):
         'fail_on: low)')
     assert result.outcome == 'error'
     assert result.plan('https://coder.example.com')[:-1] == [
-        '[medium] CODER_API_RATE_LIMIT: expected eq 1, actual 512',
-        '[medium] CODER_PROVISIONER_DAEMONS: expected eq 2, actual 3',
         "error NO_SUCH_SETTING: error: unknown deployment setting 'NO_SUCH_SETTING'; use a JSON path, env var, flag, "
-        "YAML path or option name of the deployment config"]
+        "YAML path or option name of the deployment config",
+        '[medium] CODER_API_RATE_LIMIT: expected eq 1, actual 512',
+        '[medium] CODER_PROVISIONER_DAEMONS: expected eq 2, actual 3']
 
 
 def test_a_passing_check_warns_of_each_drift_below_fail_on_then_gives_the_verdict(facts):
