@@ -181,7 +181,7 @@ def render_junit(report):
         counts, name=report['deployment'], skipped=str(summary['waived']), time='0',
         timestamp=report['generated_at']))
     properties = ElementTree.SubElement(suite, 'properties')
-    context = [(name, value) for name, value in sorted(report['context'].items()) if name != 'deployment']
+    context = [(name, value) for name, value in _context_items(report)]
     for name, value in [('deployment', report['deployment']), ('baseline', report['baseline']),
                         ('fail_on', summary['fail_on']), ('passed', render_value(report['passed'])),
                         ('outcome', report['outcome'])] + context:
@@ -207,6 +207,12 @@ def render_junit(report):
         outcome.text = _details(record)
     text = ElementTree.tostring(root, encoding='unicode')
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + '\n'
+
+
+def _context_items(report):
+    """The context the report does not say elsewhere, known facts only."""
+    return [(name, value) for name, value in sorted(report['context'].items())
+            if name not in ('deployment', 'baseline') and value is not None]
 
 
 def _cell(value):
@@ -249,8 +255,7 @@ def render_markdown(report):
             verdict, counted(summary['total'], 'check'), summary['pass'], summary['drift'], summary['waived'],
             counted(summary['error'], 'error'), summary['fail_on'], report['baseline'], report['generated_at']),
         '',
-        _plain(', '.join('%s: %s' % (name.replace('_', ' '), value if isinstance(value, str) else render_value(value))
-                         for name, value in sorted(report['context'].items()) if name != 'deployment')),
+        _plain(', '.join('%s: %s' % (name.replace('_', ' '), value) for name, value in _context_items(report))),
         '',
     ]
     records = _ordered(report['records'])
