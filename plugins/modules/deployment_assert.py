@@ -19,8 +19,8 @@ description:
     built-in baseline.
   - Validates the document first against the JSON Schema shipped with the collection
     (C(docs/desired-state.schema.json)); a malformed document fails with one line per problem, each
-    naming its path in the document (the first 20, then how many more), and no request is sent and no
-    report written.
+    naming its path in the document (the first 20, then how many more), and no request is sent; the reports
+    then say the same, with C(outcome) V(error).
   - Fetches only the endpoints the checks need, each once, or uses facts already gathered by
     M(coder.coderd.deployment_info) (then it sends no request at all).
   - Comparisons are unit-aware (durations such as V(168h) or V(30d), URLs, versions). A secret can only
