@@ -181,10 +181,9 @@ def render_junit(report):
         counts, name=report['deployment'], skipped=str(summary['waived']), time='0',
         timestamp=report['generated_at']))
     properties = ElementTree.SubElement(suite, 'properties')
-    context = [(name, value) for name, value in _context_items(report)]
     for name, value in [('deployment', report['deployment']), ('baseline', report['baseline']),
                         ('fail_on', summary['fail_on']), ('passed', render_value(report['passed'])),
-                        ('outcome', report['outcome'])] + context:
+                        ('outcome', report['outcome'])] + _context_items(report):
         ElementTree.SubElement(properties, 'property', dict(
             name=name, value=value if isinstance(value, str) else render_value(value)))
     for record, name in zip(report['records'], _testcase_names(report['records'])):
