@@ -7,21 +7,27 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import json
 import os
 
 import yaml
 from ansible.errors import AnsibleError
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts
 from ansible_collections.coder.coderd.plugins.module_utils._baselines import NAMES as BASELINE_NAMES
-from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
+from ansible_collections.coder.coderd.plugins.module_utils._connection import (
+    CONNECTION_ARGSPEC, ConnectionOptions, display_url,
+)
 from ansible_collections.coder.coderd.plugins.module_utils._desired import (
     MAX_DEPTH, MAX_TEXT, DesiredState, parse_waivers, required_subsets,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from ansible_collections.coder.coderd.plugins.module_utils._drift import evaluate
 from ansible_collections.coder.coderd.plugins.module_utils._reports import (
-    FORMATS as REPORT_FORMATS, build_report, write_reports,
+    FORMATS as REPORT_FORMATS, ReportError, build_report, console_value, error_report, now_utc, shortened, timestamp,
+    write_reports,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._tasks import PROCESSING_TIMEOUT, connect
 from ansible_collections.coder.coderd.plugins.plugin_utils._action import CoderAction
@@ -38,7 +44,11 @@ OPTIONS = dict(
     report_formats=dict(type='list', elements='str', default=list(REPORT_FORMATS), choices=list(REPORT_FORMATS)),
     facts=dict(type='dict'),
     processing_timeout=PROCESSING_TIMEOUT,
+    waiver_warn_days=dict(type='int', default=14),
+    fail=dict(type='bool', default=True),
 )
+# The folder of the collection this plugin belongs to (plugins/action/ is two levels below it).
+_COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class _TooDeep(yaml.YAMLError):
@@ -86,6 +96,29 @@ class ActionModule(CoderAction):
         return dict(CONNECTION_ARGSPEC, **OPTIONS)
 
     def _run_on_controller(self, name, params, warn):
+        context = dict(desired=_document_name(params), baseline=params['baseline'],
+                       collection_version=_collection_version(), ansible_core_version=ANSIBLE_CORE_VERSION,
+                       started_at=timestamp(now_utc()), coder_version=None, token_role=None)
+        try:
+            return self._check(params, warn, context)
+        except (CoderError, ValueError) as exc:
+            # A check that cannot run still leaves reports, so that CI shows why instead of "no report".
+            answer = dict(failed=True, msg=str(exc), outcome='error', reports={})
+            if isinstance(exc, CoderError):
+                answer['error'] = exc.to_dict()
+                if exc.status == 403 and exc.path == '/deployment/config':
+                    context['token_role'] = 'cannot read the deployment config (neither owner nor auditor)'
+            if params['report_dir'] and not isinstance(exc, ReportError):
+                context['finished_at'] = timestamp(now_utc())
+                report = error_report(_deployment_name(params, exc, self._task_environment()), str(exc),
+                                      params['fail_on'], params['baseline'], context)
+                try:
+                    answer['reports'] = write_reports(report, params['report_dir'], params['report_formats'])
+                except ValueError as unwritable:
+                    answer['msg'] = '%s; no report either: %s' % (answer['msg'], unwritable)
+            return answer
+
+    def _check(self, params, warn, context):
         desired, desired_source = params['desired'], 'desired state'
         if params['desired_file']:
             desired = self._load_yaml('desired_file', params['desired_file'])
@@ -98,17 +131,30 @@ class ActionModule(CoderAction):
         waivers = parse_waivers(_dates_as_text(waivers), waivers_source)
         subsets = required_subsets(desired)
         facts, where, config_model = self._facts(params, subsets, warn)
-        result = evaluate(desired, facts, waivers, params['fail_on'], datetime.datetime.now(), config_model)
+        context.update(coder_version=(facts.get('build') or {}).get('version'), token_role=_token_role(facts))
+        result = evaluate(desired, facts, waivers, params['fail_on'], datetime.datetime.now(), config_model,
+                          params['waiver_warn_days'])
         written = {}
+        context.update(deployment=where, finished_at=timestamp(now_utc()))
         if params['report_dir']:
-            report = build_report(where, result.records, result.summary, result.passed, baseline=params['baseline'])
+            report = build_report(where, result.records, result.summary, result.passed, baseline=params['baseline'],
+                                  context=context)
             written = write_reports(report, params['report_dir'], params['report_formats'])
-        for warning in result.warnings:
+        for warning in result.console_warnings(where):
             warn(warning)
-        answer = dict(passed=result.passed, summary=result.summary, drift=result.drift, records=result.records,
-                      reports=written, msg=result.message(where), subsets=subsets)
-        if not result.passed:
-            answer['failed'] = True
+        answer = dict(passed=result.passed, outcome=result.outcome, plan=result.plan(where), reports=written,
+                      msg=result.message(where))
+        if self._task.diff and result.drift:
+            # The default callback shows the diff of a changed result only: under --diff a drift is the
+            # change the desired state asks for; without --diff the check never reports a change.
+            answer.update(diff=[_drift_diff(record) for record in result.drift], changed=True)
+        if result.passed or not params['fail']:
+            answer.update(summary=result.summary, drift=result.drift, records=result.records, subsets=subsets,
+                          context=context)
+        else:
+            # Ansible prints a failed task's whole result: the plan, one line per failing check, is
+            # what a person reads; the records are in the reports (and in the result with fail=false).
+            answer.update(failed=True, _ansible_verbose_always=True)
         return answer
 
     def _facts(self, params, subsets, warn):
@@ -123,7 +169,9 @@ class ActionModule(CoderAction):
             return facts, facts.get('url') or 'the given facts', None
         with connect(params, warn, self._task_environment()) as client:
             deployment = Deployment(client)
-            facts = gather_facts(deployment, subsets, processing_timeout=params['processing_timeout'])
+            # The build info (one small request) gives the reports the Coder version even when no check reads it.
+            facts = gather_facts(deployment, sorted(set(subsets) | {'build'}),
+                                 processing_timeout=params['processing_timeout'])
             # Config keys resolve against the server's own options list, already fetched and normalized.
             return facts, deployment.url, deployment.config_model() if 'config' in subsets else None
 
@@ -151,6 +199,55 @@ class ActionModule(CoderAction):
             raise ValueError('%s %s: invalid YAML%s: %s' % (option, path, where, getattr(exc, 'problem', None) or exc))
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError('%s %s: cannot read it: %s' % (option, path, getattr(exc, 'strerror', None) or exc))
+
+
+def _document_name(params):
+    """The desired document as the reports name it: its path relative to the working directory, or how it was given."""
+    if params['desired_file']:
+        return os.path.relpath(params['desired_file']) if os.path.isabs(params['desired_file']) \
+            else params['desired_file']
+    return 'inline' if params['desired'] is not None else 'none'
+
+
+def _deployment_name(params, exc, environ):
+    """The deployment a check that could not run was about, without any password, or what is known of it."""
+    if isinstance(exc, CoderError) and exc.deployment:
+        return display_url(exc.deployment)
+    if params['facts'] is not None:
+        return params['facts'].get('url') or 'the given facts'
+    try:
+        return display_url(ConnectionOptions.from_params(params, environ).settings().url)
+    except ValueError:
+        return display_url(params['url']) if params['url'] else 'unknown deployment'
+
+
+def _token_role(facts):
+    if 'config' in facts:
+        return 'can read the deployment config (owner or auditor)'
+    return None
+
+
+def _collection_version():
+    """The version of this collection: MANIFEST.json once installed, galaxy.yml in a source tree."""
+    try:
+        with open(os.path.join(_COLLECTION_ROOT, 'MANIFEST.json'), encoding='utf-8') as stream:
+            return json.load(stream)['collection_info']['version']
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        with open(os.path.join(_COLLECTION_ROOT, 'galaxy.yml'), encoding='utf-8') as stream:
+            return str(yaml.safe_load(stream)['version'])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
+
+
+def _drift_diff(record):
+    """One drifted check as Ansible shows a diff: before is the deployment, after the desired state."""
+    key = shortened(record['key'], 80)
+    return dict(before_header='%s (actual)' % key, after_header='%s (desired)' % key,
+                before='%s\n' % shortened('%s: %s' % (key, console_value(record['actual'])), 170),
+                after='%s\n' % shortened('%s: %s %s' % (key, record['operator'], console_value(record['expected'])),
+                                         170))
 
 
 def _dates_as_text(waivers):

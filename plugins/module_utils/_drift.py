@@ -179,7 +179,20 @@ def _evaluate_check(check, resolver):
     return target, _record(check, target.resolved_as, actual, 'pass' if holds else 'drift')
 
 
-def _apply_waivers(records, waivers, resolver, today, warnings):
+def _expiry_notice(waiver, today, warn_days):
+    """A warning about a waiver that has expired or soon will, or None."""
+    left = (waiver.expires_date - today).days
+    if left < 0:
+        return "waiver for '%s' expired on %s: its drift counts again (%s)" % (
+            _reports.clipped(waiver.key, 60), waiver.expires_date.isoformat(), _reports.clipped(waiver.reason, 60))
+    if left <= warn_days:
+        return "waiver for '%s' expires %s (%s): %s" % (
+            _reports.clipped(waiver.key, 60), 'today' if left == 0 else 'in %s' % _reports.counted(left, 'day'),
+            waiver.expires_date.isoformat(), _reports.clipped(waiver.reason, 60))
+    return None
+
+
+def _apply_waivers(records, waivers, resolver, today, warnings, warn_days):
     # Indexed, not searched per waiver: thousands of waivers and checks take linear time.
     by_key, by_path = {}, {}
     for index, record in enumerate(records):
@@ -196,6 +209,9 @@ def _apply_waivers(records, waivers, resolver, today, warnings):
             warnings.append("waiver for '%s' matches no check" % _reports.clipped(waiver.key))
             continue
         expired = today > waiver.expires_date
+        notice = _expiry_notice(waiver, today, warn_days)
+        if notice:
+            warnings.append(notice)
         drifted = [record for record in matches if record['status'] in ('drift', 'waived')]
         if not drifted:
             warnings.append("waiver for '%s' is not needed: its check does not drift" % _reports.clipped(waiver.key))
@@ -235,35 +251,51 @@ class Result:
         return dict(total=len(self.records), failing=len(self.failing), fail_on=self.fail_on,
                     drift_by_severity=by_severity, **counts)
 
+    @property
+    def outcome(self):
+        return _reports.outcome_of(self.records, self.passed)
+
     def message(self, deployment):
-        """One line: the verdict, the counts, and every unwaived drift and error with its severity."""
+        """One line: the verdict, the counts and the deployment (the plan lists the checks)."""
         summary = self.summary
         counts = '%s: %d passed, %d drifted, %d waived, %s' % (
             _reports.counted(summary['total'], 'check'), summary['pass'], summary['drift'], summary['waived'],
             _reports.counted(summary['error'], 'error'))
-        line = 'drift check %s on %s (%s; fail_on: %s)' % (
-            'passed' if self.passed else 'failed', deployment, counts, self.fail_on)
-        attention = [record for record in self.records if record['status'] in ('drift', 'error')]
-        if attention:
-            line += ': ' + join_capped((_attention_text(record) for record in attention), '; ', _reports.MAX_LISTED)
-        return line
+        return 'drift check %s on %s (%s; fail_on: %s)' % (
+            'passed' if self.passed else 'failed', _reports.shortened(deployment, 60), counts, self.fail_on)
+
+    def plan(self, deployment):
+        """The console view: one line per check that fails the run, errors then drifts by severity, then the verdict."""
+        lines = [_reports.console_line(record) for record in _by_severity(self.failing)]
+        if len(lines) > _reports.MAX_LISTED:
+            lines[_reports.MAX_LISTED:] = ['and %d more (see the records or the reports)' % (len(lines) - _reports.MAX_LISTED)]
+        return lines + [self.message(deployment)]
+
+    def console_warnings(self, deployment):
+        """Drifts below fail_on (then the verdict, when it passed) and waiver notices, one line each:
+        what does not fail the run but needs a look."""
+        failing = set(id(record) for record in self.failing)
+        below = [record for record in _by_severity(self.drift) if id(record) not in failing]
+        lines = ['not failing (fail_on: %s): %s' % (self.fail_on, _reports.console_line(record))
+                 for record in below[:_reports.MAX_LISTED]]
+        if len(below) > _reports.MAX_LISTED:
+            lines.append('and %d more drifts below fail_on %s' % (len(below) - _reports.MAX_LISTED, self.fail_on))
+        if below and self.passed:
+            lines.append(self.message(deployment))
+        return lines + [_reports.shortened(warning, _reports.MAX_LINE) for warning in self.warnings]
 
 
-def _attention_text(record):
-    key = _reports.clipped(str(record['key']))
-    if record['status'] == 'error':
-        return '%s [error] %s' % (key, record.get('description', ''))
-    return '%s [%s] expected %s %s, actual %s' % (
-        key, record['severity'], record['operator'], _reports.shown_value(record['expected']),
-        _reports.shown_value(record['actual']))
+def _by_severity(records):
+    return sorted(records, key=lambda record: (record['status'] != 'error', -_RANK[record['severity']]))
 
 
-def evaluate(desired, facts, waivers, fail_on, now, config_model=None):
+def evaluate(desired, facts, waivers, fail_on, now, config_model=None, waiver_warn_days=14):
     """The Result of the checks of ``desired`` (a DesiredState) against ``facts`` (the ``coder`` facts).
 
     ``waivers``: parsed Waivers; ``now``: the date (or date and time) whose day decides whether a
     waiver has expired; ``config_model``: the value model of the deployment's own options list, when
-    the config was fetched in this task (else the shipped option catalog maps config keys).
+    the config was fetched in this task (else the shipped option catalog maps config keys);
+    ``waiver_warn_days``: a waiver that expires within this many days is warned about.
     """
     resolver = _Resolver(facts, config_model)
     records = []
@@ -280,7 +312,7 @@ def evaluate(desired, facts, waivers, fail_on, now, config_model=None):
             records.append(record)
     warnings = []
     today = now.date() if isinstance(now, datetime.datetime) else now
-    _apply_waivers(records, waivers, resolver, today, warnings)
+    _apply_waivers(records, waivers, resolver, today, warnings, waiver_warn_days)
     if len(warnings) > _reports.MAX_LISTED:
         # Each warning is a line of its own: the rest are counted in one more.
         warnings[_reports.MAX_LISTED:] = ['and %d more warnings about waivers' % (len(warnings) - _reports.MAX_LISTED)]

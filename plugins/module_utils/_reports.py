@@ -23,6 +23,7 @@ FORMATS = ('json', 'junit', 'markdown')
 FILE_NAMES = {'json': 'coder-drift.json', 'junit': 'coder-drift.junit.xml', 'markdown': 'coder-drift.md'}
 _STATUS_ORDER = ('error', 'drift', 'waived', 'pass')
 _SEVERITY_ORDER = ('critical', 'high', 'medium', 'low', 'info')
+_VERDICTS = {'passed': '\u2705 passed', 'drifted': '\u274c drifted', 'error': '\u26a0\ufe0f error'}
 _STATUS_MARK = {'error': '\u26a0\ufe0f', 'drift': '\u274c', 'waived': '\U0001f515', 'pass': '\u2705'}
 
 
@@ -32,6 +33,11 @@ _STATUS_MARK = {'error': '\u26a0\ufe0f', 'drift': '\u274c', 'waived': '\U0001f51
 MAX_LISTED = 20
 MAX_SHOWN = 200
 MAX_PROBLEM = 500
+# A console line (a plan line, a warning, a diff line) stays within MAX_LINE characters, so that
+# with what Ansible puts before it ("[WARNING]: ", a list's indent and quotes) no printed line
+# passes 200; values are shortened with an ellipsis there, never in the records or the reports.
+MAX_LINE = 180
+_ELLIPSIS = '\u2026'
 
 
 def counted(number, noun):
@@ -56,11 +62,75 @@ def shown_value(value):
     return clipped(render_value(value))
 
 
-def build_report(deployment, records, summary, passed, baseline=None, generated_at=None):
-    """The report every format renders: plain JSON-able data."""
-    moment = generated_at or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    return dict(deployment=deployment, generated_at=moment.isoformat().replace('+00:00', 'Z'),
-                baseline=baseline or 'none', passed=passed, summary=summary, records=records)
+def console_value(value):
+    """A value as a console line shows it: YAML flow style, whose single quotes the JSON of
+    Ansible's output does not escape; strings always quoted, so '' and 'true' stay told apart."""
+    if isinstance(value, str):
+        return "'%s'" % value.replace("'", "''")
+    if isinstance(value, list):
+        return '[%s]' % ', '.join(console_value(item) for item in value)
+    if isinstance(value, dict):
+        return '{%s}' % ', '.join('%s: %s' % (key, console_value(item)) for key, item in value.items())
+    return render_value(value)
+
+
+def shortened(text, limit):
+    """``text`` within ``limit`` characters, its end replaced by an ellipsis when cut."""
+    text = ' '.join(str(text).split())
+    return text if len(text) <= limit else text[:max(limit - 1, 0)] + _ELLIPSIS
+
+
+def console_line(record):
+    """One line for a drift or an error: severity, key, expected and actual, within MAX_LINE."""
+    key = shortened(record['key'], 60)
+    if record['status'] == 'error':
+        head = 'error %s: ' % key
+        return head + shortened(record.get('description', ''), MAX_LINE - len(head))
+    head = '[%s] %s: expected %s ' % (record['severity'], key, record['operator'])
+    expected, actual = console_value(record['expected']), console_value(record['actual'])
+    room = MAX_LINE - len(head) - len(', actual ')
+    if len(expected) + len(actual) > room:
+        # The shorter value keeps what it needs, up to half the room; the longer one gets the rest.
+        short = min(len(expected), len(actual), room // 2)
+        expected, actual = (shortened(expected, room - short if len(expected) >= len(actual) else short),
+                            shortened(actual, room - short if len(actual) > len(expected) else short))
+    return '%s%s, actual %s' % (head, expected, actual)
+
+
+def now_utc():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def timestamp(moment):
+    return moment.isoformat().replace('+00:00', 'Z')
+
+
+def outcome_of(records, passed):
+    """passed, drifted or error: a check that could not be evaluated makes the run an error."""
+    if any(record['status'] == 'error' for record in records):
+        return 'error'
+    return 'passed' if passed else 'drifted'
+
+
+def build_report(deployment, records, summary, passed, baseline=None, generated_at=None, context=None):
+    """The report every format renders: plain JSON-able data.
+
+    ``context`` says what was checked and how (versions, desired document, times); its missing
+    facts are null.
+    """
+    moment = generated_at or now_utc()
+    return dict(deployment=deployment, generated_at=timestamp(moment), baseline=baseline or 'none',
+                passed=passed, outcome=outcome_of(records, passed), summary=summary, records=records,
+                context=dict(context or {}, deployment=deployment))
+
+
+def error_report(deployment, problem, fail_on, baseline=None, context=None):
+    """The report of a check that could not run: one record in error saying why."""
+    record = dict(key='drift check', resolved_as=None, expected=None, actual=None, operator='run',
+                  severity='critical', status='error', source='run', description=problem)
+    summary = dict(total=1, failing=1, fail_on=fail_on, drift_by_severity=dict.fromkeys(_SEVERITY_ORDER, 0),
+                   error=1, **dict.fromkeys(('pass', 'drift', 'waived'), 0))
+    return build_report(deployment, [record], summary, False, baseline=baseline, context=context)
 
 
 def _ordered(records):
@@ -72,8 +142,20 @@ def render_json(report):
     return json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + '\n'
 
 
-def _testcase_name(record):
-    return '%s %s %s' % (record['key'], record['operator'], render_value(record['expected']))
+def _testcase_names(records):
+    """A test case is named by its key, plus the operator when the key has several checks (and the
+    source when even that repeats): editing an expected value keeps the test's history."""
+    def count(names):
+        counts = {}
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+    by_key = count(str(record['key']) for record in records)
+    names = ['%s %s' % (record['key'], record['operator']) if by_key[str(record['key'])] > 1 else str(record['key'])
+             for record in records]
+    by_name = count(names)
+    return ['%s (%s)' % (name, record['source']) if by_name[name] > 1 else name
+            for name, record in zip(names, records)]
 
 
 def _details(record):
@@ -87,7 +169,11 @@ def _details(record):
 
 
 def render_junit(report):
-    """One testsuite for the deployment, one testcase per check (Jenkins/Surefire JUnit schema)."""
+    """One testsuite for the deployment, one testcase per check (Jenkins/Surefire JUnit schema).
+
+    That schema has no properties per test case: expected, actual and severity are in the message
+    and the details text of each case, the run's context in the suite's properties.
+    """
     summary = report['summary']
     counts = dict(tests=str(summary['total']), failures=str(summary['drift']), errors=str(summary['error']))
     root = ElementTree.Element('testsuites', dict(counts, name='coder.coderd drift check', time='0'))
@@ -95,14 +181,15 @@ def render_junit(report):
         counts, name=report['deployment'], skipped=str(summary['waived']), time='0',
         timestamp=report['generated_at']))
     properties = ElementTree.SubElement(suite, 'properties')
-    for name, value in (('deployment', report['deployment']), ('baseline', report['baseline']),
-                        ('fail_on', summary['fail_on']), ('passed', render_value(report['passed']))):
-        ElementTree.SubElement(properties, 'property', dict(name=name, value=str(value)))
-    for record in report['records']:
+    for name, value in [('deployment', report['deployment']), ('baseline', report['baseline']),
+                        ('fail_on', summary['fail_on']), ('passed', render_value(report['passed'])),
+                        ('outcome', report['outcome'])] + _context_items(report):
+        ElementTree.SubElement(properties, 'property', dict(
+            name=name, value=value if isinstance(value, str) else render_value(value)))
+    for record, name in zip(report['records'], _testcase_names(report['records'])):
         # The part of the facts the check read groups the test cases; an unresolvable key has none.
         section = record['resolved_as'].split('.')[0] if record['resolved_as'] else 'unresolved'
-        case = ElementTree.SubElement(suite, 'testcase', dict(
-            classname='coder.' + section, name=_testcase_name(record), time='0'))
+        case = ElementTree.SubElement(suite, 'testcase', dict(classname='coder.' + section, name=name, time='0'))
         if record['status'] == 'drift':
             outcome = ElementTree.SubElement(case, 'failure', dict(
                 type='drift', message='[%s] expected %s %s, actual %s' % (
@@ -119,6 +206,12 @@ def render_junit(report):
         outcome.text = _details(record)
     text = ElementTree.tostring(root, encoding='unicode')
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + '\n'
+
+
+def _context_items(report):
+    """The context the report does not say elsewhere, known facts only."""
+    return [(name, value) for name, value in sorted(report['context'].items())
+            if name not in ('deployment', 'baseline') and value is not None]
 
 
 def _cell(value):
@@ -153,13 +246,15 @@ def _table(records):
 def render_markdown(report):
     """A job summary: verdict, counts, the table of what needs attention, passed checks folded away."""
     summary = report['summary']
-    verdict = '\u2705 passed' if report['passed'] else '\u274c failed'
+    verdict = _VERDICTS[report['outcome']]
     lines = [
         '### Coder drift check: %s' % _plain(report['deployment']),
         '',
         '**%s**: %s, %d passed, %d drifted, %d waived, %s (fails on %s and above; baseline: %s; %s)' % (
             verdict, counted(summary['total'], 'check'), summary['pass'], summary['drift'], summary['waived'],
             counted(summary['error'], 'error'), summary['fail_on'], report['baseline'], report['generated_at']),
+        '',
+        _plain(', '.join('%s: %s' % (name.replace('_', ' '), value) for name, value in _context_items(report))),
         '',
     ]
     records = _ordered(report['records'])
@@ -194,6 +289,10 @@ def atomic_write(path, text):
         raise
 
 
+class ReportError(ValueError):
+    """The reports could not be written (an error report would fail the same way)."""
+
+
 def write_reports(report, directory, formats=None):
     """Write the chosen formats into ``directory`` (created if missing); returns {format: path}."""
     chosen = list(formats) if formats else list(FORMATS)
@@ -210,5 +309,5 @@ def write_reports(report, directory, formats=None):
             atomic_write(path, texts[name])
             written[name] = path
     except OSError as exc:
-        raise ValueError('report_dir %s: cannot write the reports: %s' % (directory, exc.strerror or exc))
+        raise ReportError('report_dir %s: cannot write the reports: %s' % (directory, exc.strerror or exc))
     return written

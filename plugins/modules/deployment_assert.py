@@ -19,16 +19,30 @@ description:
     built-in baseline.
   - Validates the document first against the JSON Schema shipped with the collection
     (C(docs/desired-state.schema.json)); a malformed document fails with one line per problem, each
-    naming its path in the document (the first 20, then how many more), and no request is sent and no
-    report written.
+    naming its path in the document (the first 20, then how many more), and no request is sent; the reports
+    then say the same, with C(outcome) V(error).
   - Fetches only the endpoints the checks need, each once, or uses facts already gathered by
     M(coder.coderd.deployment_info) (then it sends no request at all).
   - Comparisons are unit-aware (durations such as V(168h) or V(30d), URLs, versions). A secret can only
     be checked for presence (C(set)).
   - Fails when an unwaived drift is at least as severe as O(fail_on), or when a check cannot be evaluated
-    (status C(error), for example an unknown setting); the message lists every drift and error with its severity.
+    (status C(error), for example an unknown setting), unless O(fail=false).
+  - On the console, at default verbosity, it shows a plan. Each drift below O(fail_on), and each waiver that
+    expired or expires within O(waiver_warn_days), is a warning of one line, followed by the verdict when the
+    check passed. A failing task prints RV(plan) instead of its records, one line per failing drift or error
+    (severity, key, expected, actual), then the verdict with the counts and the deployment. Console lines
+    stay under 200 characters, with long values cut by an ellipsis; the records and reports keep them whole.
+  - Ansible prints the whole result of a failed task, so a failing task returns RV(plan) and RV(outcome)
+    but not RV(records), RV(drift) and RV(summary), which stay in the reports. Set O(fail=false) (as the
+    role C(coder.coderd.deployment_check) does) to keep every record in the registered result and decide in
+    the play, with RV(passed) or RV(outcome).
   - Writes JSON, JUnit XML and Markdown reports to O(report_dir), atomically, also in check mode (they are
-    local files, not changes to the deployment).
+    local files, not changes to the deployment). When the check cannot run (deployment unreachable, TLS
+    failure, 401/403/404, invalid or missing document) the reports are still written, with one test case in
+    error saying why, and the JSON report's C(outcome) is V(error).
+  - Every report names the deployment and its Coder version, the desired document (its path relative to the
+    working directory, V(inline) or V(none)), the baseline, the collection and ansible-core versions, the
+    start and end time, and what the token can read when the checks tell it.
   - The role C(coder.coderd.deployment_check) wraps this module for CI.
   - See the drift check guide (C(docs/drift-checks.md)) for the document format, operators and baselines.
 author:
@@ -111,6 +125,21 @@ options:
         sends no request. They must hold every subset the checks read (see RV(subsets)).
       - Config keys are then mapped by the option catalog shipped with the collection.
     type: dict
+  fail:
+    description:
+      - Fail the task when the check fails (see O(fail_on)).
+      - V(false) returns every record and the verdict (RV(passed), RV(outcome)) and leaves failing to the play.
+        A check that cannot run at all (unreachable deployment, invalid document) fails the task either way.
+    type: bool
+    default: true
+    version_added: 1.1.0
+  waiver_warn_days:
+    description:
+      - A waiver that expires within this many days is shown as a warning, so that it is renewed or the drift
+        fixed in time. An expired waiver is always a warning.
+    type: int
+    default: 14
+    version_added: 1.1.0
   processing_timeout:
     description:
       - Seconds to wait while a freshly started server answers that its stats are still processing (only when
@@ -127,10 +156,16 @@ attributes:
     description: Runs fully in check mode, including writing the reports.
     support: full
   diff_mode:
-    description: Returns no diff.
-    support: N/A
+    description:
+      - With C(--diff), each unwaived drifted check is shown with before = the deployment's value and
+        after = the desired check, and a task with drift reports C(changed) (Ansible shows the diff of changed
+        results only); without C(--diff) the task never reports a change.
+      - Ansible shows no diff for a failed task; the role C(coder.coderd.deployment_check) shows it, and so does
+        a task with O(fail=false).
+    support: full
   idempotent:
-    description: Reads the deployment only; running it again changes nothing there.
+    description: Reads the deployment only; running it again changes nothing there (under C(--diff) a drift
+      is reported as C(changed), see above).
     support: full
 seealso:
   - module: coder.coderd.deployment_info
@@ -171,12 +206,30 @@ EXAMPLES = r'''
 RETURN = r'''
 passed:
   description: No unwaived drift at or above O(fail_on) and no check in error.
-  returned: success or drift
+  returned: when the check ran
   type: bool
   sample: false
+outcome:
+  description:
+    - V(passed), V(drifted) (an unwaived drift at or above O(fail_on)) or V(error) (a check could not be
+      evaluated, or the whole check could not run). The JSON report has the same top-level C(outcome).
+  returned: always
+  type: str
+  sample: drifted
+plan:
+  description:
+    - The console view, one line per unwaived drift at or above O(fail_on) and per error, most severe first
+      (at most 20, then how many more), then the verdict line of RV(msg).
+    - Values are shortened to keep each line under 200 characters; RV(records) keep them whole.
+  returned: when the check ran
+  type: list
+  elements: str
+  sample:
+    - "[high] CODER_MAX_TOKEN_LIFETIME: expected le '168h', actual '876600h0m0s'"
+    - "drift check failed on https://coder.example.com (34 checks: 30 passed, 2 drifted, 1 waived, 1 error; fail_on: low)"
 summary:
   description: Counts of the records by status, plus the drifts per severity.
-  returned: success or drift
+  returned: when the check ran and the task did not fail
   type: dict
   sample:
     total: 34
@@ -189,7 +242,7 @@ summary:
     drift_by_severity: {critical: 0, high: 1, medium: 1, low: 0, info: 0}
 drift:
   description: The records with status C(drift) (unwaived), whatever their severity.
-  returned: success or drift
+  returned: when the check ran and the task did not fail
   type: list
   elements: dict
 records:
@@ -202,7 +255,7 @@ records:
     - "C(status): one of C(pass), C(drift), C(waived), C(error). C(source): C(desired) or C(baseline:<name>)."
     - "C(description): the check's rationale, why it did not apply, or the error. C(waiver): the matching waiver,
       with C(expired)."
-  returned: success or drift
+  returned: when the check ran and the task did not fail
   type: list
   elements: dict
   sample:
@@ -215,24 +268,36 @@ records:
       status: drift
       source: baseline:hardened
       description: API tokens should expire within 7 days.
+context:
+  description: What was checked and how, as in the reports.
+  returned: when the check ran and the task did not fail
+  type: dict
+  sample:
+    deployment: https://coder.example.com
+    coder_version: v2.34.3+4653f32
+    desired: desired/prod.yml
+    baseline: none
+    collection_version: 1.1.0
+    ansible_core_version: 2.21.5
+    started_at: "2026-06-01T06:17:02Z"
+    finished_at: "2026-06-01T06:17:03Z"
+    token_role: can read the deployment config (owner or auditor)
 reports:
   description: Path of each report written, by format; empty without O(report_dir).
-  returned: success or drift
+  returned: always
   type: dict
   sample: {json: reports/coder-drift.json, junit: reports/coder-drift.junit.xml, markdown: reports/coder-drift.md}
 subsets:
   description: The fact subsets (endpoints) the checks read.
-  returned: success or drift
+  returned: when the check ran and the task did not fail
   type: list
   elements: str
   sample: [build, config, experiments]
 msg:
   description:
-    - One line saying whether the check passed, with the counts and every unwaived drift and error.
-    - Past 20 drifts and errors it says how many more; values are cut at 200 characters (RV(records) keep them whole).
+    - One line saying whether the check passed, with the counts and the deployment, or why the check could not run.
   returned: always
   type: str
   sample: >-
-    drift check failed on https://coder.example.com (34 checks: 30 passed, 2 drifted, 1 waived, 1 error; fail_on: low):
-    CODER_MAX_TOKEN_LIFETIME [high] expected le "168h", actual "876600h0m0s"; ...
+    drift check failed on https://coder.example.com (34 checks: 30 passed, 2 drifted, 1 waived, 1 error; fail_on: low)
 '''

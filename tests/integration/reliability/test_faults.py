@@ -6,6 +6,8 @@ time within what the options allow (and no less than a Retry-After or wait_timeo
 request counts the documentation promises; no token at the redirect target.
 """
 
+import json
+
 from .support import (
     DESIRED, FLEET_SHOW, INVENTORY, LOOKUPS, MODULES, PROCESSING_TIMEOUT, ROLE, FaultBench, check_bench, check_cases,
     expect, fault_catalog, files_text, fleet_outcome, lookup_task, module_task, run_bench, run_fleet, run_texts,
@@ -23,7 +25,7 @@ def test_every_lookup_under_every_fault(run_playbook, coder_sim_factory, refused
 
 
 ROLE_CHECK = "coder.coderd.deployment_check : Check the Coder deployment against its desired state"
-ROLE_REPORT = "coder.coderd.deployment_check : Report the drift check result"
+ROLE_FAIL = "coder.coderd.deployment_check : Fail on drift"
 REPORTS = ["coder-drift.json", "coder-drift.junit.xml", "coder-drift.md"]
 
 
@@ -41,18 +43,25 @@ def test_the_role_under_every_fault(run_playbook, coder_sim_factory, refused_url
 
     def outcome(plugin, host):
         checked = [record for record in run.results if record["task"] == ROLE_CHECK and record["host"] == host]
-        reported = [record for record in run.results if record["task"] == ROLE_REPORT and record["host"] == host]
-        if len(checked) != 1 or len(reported) != 1:
+        if len(checked) != 1:
             return None
-        return reported[0]["status"] == "failed", reported[0]["result"].get("msg"), durations.get(host)
+        # A check that cannot run fails its own task; drift fails the role's last task.
+        failed = checked[0]["status"] == "failed" or any(
+            record["status"] == "failed" for record in run.results if record["task"] == ROLE_FAIL and record["host"] == host)
+        return failed, checked[0]["result"].get("msg"), durations.get(host)
 
     problems = tally.scan(canary, "role", dict(run_texts(run), **files_text(reports)))
     problems += check_cases(tally, bench, run, outcome)
     for host, plugin, fault, url, simulator in bench.cases:
+        # A report is written whatever happened; its outcome tells a broken check from a passing one.
         written = sorted(path.name for path in (reports / host).glob("*"))
-        wanted = REPORTS if expect(plugin, fault).succeeds else []
-        if written != wanted:
-            problems.append("role under %s: reports %s, expected %s" % (fault.name, written, wanted))
+        if written != REPORTS:
+            problems.append("role under %s: reports %s, expected %s" % (fault.name, written, REPORTS))
+            continue
+        found = json.loads((reports / host / "coder-drift.json").read_text(encoding="utf-8"))["outcome"]
+        wanted = "passed" if expect(plugin, fault).succeeds else "error"
+        if found != wanted:
+            problems.append("role under %s: outcome %s, expected %s" % (fault.name, found, wanted))
     assert run.rc == 0, run.output[-3000:]
     assert not problems, "\n".join(problems)
 

@@ -103,7 +103,9 @@ def test_alias_bombs_and_deep_nesting_are_refused_before_any_request(run_playboo
         # Ansible's own templating of the inline structure counts against the same budget.
         problems += refused_problems(tally, run, name, SMALL_BUDGET, *words)
     assert sim.request_count() == 0, "a hostile document was checked: %s" % sim.requests
-    assert files_text(reports) == {}, "reports were written for a refused document"
+    # The refused document leaves an error report saying why, not a half-checked one.
+    written = json.loads(files_text(reports)[str(reports / "coder-drift.json")])
+    assert (written["outcome"], written["summary"]["total"]) == ("error", 1)
     assert len(run.output) < 200000, "%d characters of output" % len(run.output)
     assert not problems, "\n".join(problems)
 
@@ -114,19 +116,24 @@ def test_huge_documents_are_checked_in_linear_time_with_capped_messages(run_play
     (tmp_path / "unknown-keys.yml").write_text(yaml.safe_dump({"config": keys}), encoding="utf-8")
     (tmp_path / "unknown-sections.yml").write_text(yaml.safe_dump(keys), encoding="utf-8")
     tasks = [case(name, {"coder.coderd.deployment_assert": {"desired_file": str(tmp_path / name),
-                                                            "report_dir": str(tmp_path / "reports")}})
+                                                            "report_dir": str(tmp_path / "reports" / name)}})
              for name in ("unknown-keys.yml", "unknown-sections.yml")]
     run = run_playbook(play("Huge documents", tasks), inventory=one_host(canary, sim.url), verbosity=4)
     assert run.rc == 0, run.output[-3000:]
 
     problems = tally.scan(canary, "huge documents", run_texts(run))
     # Every key is looked up (one request), the first twenty are listed with their did-you-mean.
-    problems += refused_problems(tally, run, "unknown-keys.yml", HUGE_BUDGET, "10000 errors", "and 9980 more")
+    problems += refused_problems(tally, run, "unknown-keys.yml", HUGE_BUDGET, "10000 errors")
     status, result, seconds = outcome(run, "unknown-keys.yml")
     if len(result.get("msg", "")) > MESSAGE_LIMIT:
         problems.append("unknown-keys.yml: a message of %d characters" % len(result["msg"]))
-    if len(result.get("records", ())) != 10000:
-        problems.append("unknown-keys.yml: %d records, expected one per key" % len(result.get("records", ())))
+    if len(result.get("plan", ())) != 22 or result["plan"][-2] != "and 9980 more (see the records or the reports)":
+        problems.append("unknown-keys.yml: expected 20 of 10000 errors in the plan, got %s" % result.get("plan", [])[-2:])
+    # A failing task prints its result: the records are in the report, one per key.
+    records = json.loads((tmp_path / "reports" / "unknown-keys.yml" / "coder-drift.json").read_text(
+        encoding="utf-8"))["records"]
+    if len(records) != 10000:
+        problems.append("unknown-keys.yml: %d records, expected one per key" % len(records))
     # The document itself is wrong: one line per problem, the first twenty of them, before any request.
     tally.tried(ASSERT)
     status, result, seconds = outcome(run, "unknown-sections.yml")
@@ -135,7 +142,8 @@ def test_huge_documents_are_checked_in_linear_time_with_capped_messages(run_play
             tmp_path / "unknown-sections.yml") or lines[-1] != "  and 9980 more":
         problems.append("unknown-sections.yml: expected 20 of 10000 problems listed, got %s: %s" % (status, lines[:3]))
     problems += tally.timing("unknown-sections.yml", seconds, HUGE_BUDGET)
-    assert [request["path"] for request in sim.requests] == ["/api/v2/deployment/config"]
+    # The build info gives the report the Coder version.
+    assert sorted(request["path"] for request in sim.requests) == ["/api/v2/buildinfo", "/api/v2/deployment/config"]
     assert not problems, "\n".join(problems)
 
 
@@ -151,7 +159,7 @@ def test_a_backtracking_regex_against_a_server_value_ends_in_bounded_time(run_pl
         case("filter drift", {"ansible.builtin.debug": {"msg": "{{ ansible_facts.coder | coder.coderd.drift("
                                                                "{'config.access_url': {'regex': pattern}}) }}"}}),
         case("module deployment_assert", {"coder.coderd.deployment_assert": {
-            "desired": {"config": {"CODER_ACCESS_URL": {"regex": BACKTRACKING}}}}}),
+            "desired": {"config": {"CODER_ACCESS_URL": {"regex": BACKTRACKING}}}, "fail": False}}),
     ]
     run = run_playbook(play("A regex that backtracks", tasks, vars={"pattern": BACKTRACKING}),
                        inventory=one_host(canary, sim.url), verbosity=4)

@@ -263,20 +263,38 @@ def test_summary_counts_and_message_list_every_failing_key(facts):
     assert (summary['total'], summary['pass'], summary['drift'], summary['waived'], summary['error'],
             summary['failing']) == (4, 1, 2, 0, 1, 3)
     assert summary['drift_by_severity'] == {'critical': 0, 'high': 0, 'medium': 2, 'low': 0, 'info': 0}
-    message = result.message('https://coder.example.com')
-    assert message == (
+    assert result.message('https://coder.example.com') == (
         'drift check failed on https://coder.example.com (4 checks: 1 passed, 2 drifted, 0 waived, 1 error; '
-        'fail_on: low): CODER_API_RATE_LIMIT [medium] expected eq 1, actual 512; CODER_PROVISIONER_DAEMONS [medium] '
-        'expected eq 2, actual 3; NO_SUCH_SETTING [error] error: unknown deployment setting \'NO_SUCH_SETTING\'; '
-        'use a JSON path, env var, flag, YAML path or option name of the deployment config')
+        'fail_on: low)')
+    assert result.outcome == 'error'
+    assert result.plan('https://coder.example.com')[:-1] == [
+        "error NO_SUCH_SETTING: error: unknown deployment setting 'NO_SUCH_SETTING'; use a JSON path, env var, flag, "
+        "YAML path or option name of the deployment config",
+        '[medium] CODER_API_RATE_LIMIT: expected eq 1, actual 512',
+        '[medium] CODER_PROVISIONER_DAEMONS: expected eq 2, actual 3']
 
 
-def test_the_message_of_a_passing_check_still_names_drift_below_fail_on(facts):
+def test_a_passing_check_warns_of_each_drift_below_fail_on_then_gives_the_verdict(facts):
     result = run({'config': {'CODER_API_RATE_LIMIT': {'eq': 1, 'severity': 'info'}, 'CODER_PG_AUTH': 'password'}},
                  facts)
-    assert result.passed
-    assert result.message('X') == ('drift check passed on X (2 checks: 1 passed, 1 drifted, 0 waived, 0 errors; '
-                                   'fail_on: low): CODER_API_RATE_LIMIT [info] expected eq 1, actual 512')
+    assert (result.passed, result.outcome, result.plan('X')) == (
+        True, 'passed', ['drift check passed on X (2 checks: 1 passed, 1 drifted, 0 waived, 0 errors; fail_on: low)'])
+    assert result.console_warnings('X') == [
+        'not failing (fail_on: low): [info] CODER_API_RATE_LIMIT: expected eq 1, actual 512', result.message('X')]
+
+
+@pytest.mark.parametrize('expires, notice', [
+    ('2026-06-14', "waiver for 'CODER_API_RATE_LIMIT' expires in 13 days (2026-06-14): r"),
+    ('2026-06-01', "waiver for 'CODER_API_RATE_LIMIT' expires today (2026-06-01): r"),
+    ('2026-05-31', "waiver for 'CODER_API_RATE_LIMIT' expired on 2026-05-31: its drift counts again (r)"),
+    ('2026-06-16', None),
+])
+def test_waivers_expired_or_expiring_within_the_warning_days_are_warned_about(facts, expires, notice):
+    result = _drift.evaluate(_desired.DesiredState.from_document({'config': {'CODER_API_RATE_LIMIT': 1}}, 'd'), facts,
+                             _desired.parse_waivers([{'key': 'CODER_API_RATE_LIMIT', 'reason': 'r', 'expires': expires}],
+                                                    'w'),
+                             'low', datetime.date(2026, 6, 1), waiver_warn_days=14)
+    assert [line for line in result.console_warnings('X') if line.startswith('waiver')] == ([notice] if notice else [])
 
 
 def test_records_have_exactly_the_documented_keys(facts):
@@ -544,19 +562,18 @@ def test_thousands_of_unknown_keys_are_all_recorded_and_twenty_listed(facts):
     errors = [record for record in result.records if record['status'] == 'error']
     assert len(errors) == 2000
     assert errors[-1]['description'].startswith("error: unknown deployment setting 'CODER_NO_SUCH_SETTING_01999'")
-    message = result.message('https://coder.example.com')
-    assert message.endswith('; and 1985 more')  # the baseline's 5 drifts come last
-    assert message.count('[error]') == _reports.MAX_LISTED
+    plan = result.plan('https://coder.example.com')
+    assert plan[-2] == 'and 1984 more (see the records or the reports)'  # and 4 failing drifts of the baseline
+    assert sum(line.startswith('error ') for line in plan) == _reports.MAX_LISTED
 
 
 def test_values_are_cut_in_the_message_but_whole_in_the_records(facts):
     urls = ['https://%05d.example.com' % index for index in range(1000)]
     result = run({'config': {'CODER_ACCESS_URL': {'in': urls}}}, facts)
     assert len(result.records[0]['expected']) == 1000
-    message = result.message('X')
-    assert len(message) < 2 * _reports.MAX_SHOWN + 300
-    assert '... (%d characters), actual "https://coder.example.com"' % len(
-        _reports.render_value(result.records[0]['expected'])) in message
+    line = result.plan('X')[0]
+    assert len(line) <= _reports.MAX_LINE
+    assert line.endswith("\u2026, actual 'https://coder.example.com'")
 
 
 def test_thousands_of_waivers_take_linear_time_and_few_warnings(facts):

@@ -43,7 +43,7 @@ SUMMARY = dict(total=5, drift=2, waived=1, error=1, failing=2, fail_on='low',
 @pytest.fixture
 def report():
     return _reports.build_report('https://coder.example.com', RECORDS, SUMMARY, False, baseline='hardened',
-                                 generated_at=MOMENT)
+                                 generated_at=MOMENT, context=dict(coder_version='v2.34.3', desired='inline'))
 
 
 def test_junit_report_is_valid_for_the_junit_xsd(report):
@@ -58,8 +58,7 @@ def test_junit_has_one_testcase_per_check_with_its_outcome(report):
         'https://coder.example.com', '1', '2026-06-01T12:30:00Z')
     cases = suite.findall('testcase')
     assert [case.get('name') for case in cases] == [
-        'CODER_PASSING eq "a|b"', 'CODER_DRIFTED in ["tls12", "tls13"]', 'CODER_WAIVED eq 1', 'CODER_TYPO eq "x"',
-        'CODER_EXPIRED eq "`tick`"']
+        'CODER_PASSING', 'CODER_DRIFTED', 'CODER_WAIVED', 'CODER_TYPO', 'CODER_EXPIRED']
     assert [case.get('classname') for case in cases] == ['coder.config'] * 3 + ['coder.unresolved', 'coder.config']
     outcomes = [[child.tag for child in case] for case in cases]
     assert outcomes == [['system-out'], ['failure'], ['skipped'], ['error'], ['failure']]
@@ -71,28 +70,65 @@ def test_junit_has_one_testcase_per_check_with_its_outcome(report):
     assert '"expired": true' in cases[4].find('failure').text
     properties = dict((item.get('name'), item.get('value')) for item in suite.find('properties'))
     assert properties == {'deployment': 'https://coder.example.com', 'baseline': 'hardened', 'fail_on': 'low',
-                          'passed': 'false'}
+                          'passed': 'false', 'outcome': 'error', 'coder_version': 'v2.34.3', 'desired': 'inline'}
+
+
+def test_junit_names_are_keys_plus_operator_when_a_key_repeats_and_never_the_expected_value():
+    records = [record('CODER_A', 'pass', expected=1), record('CODER_B', 'drift', expected=5, operator='ge'),
+               record('CODER_B', 'pass', expected=9, operator='le'),
+               record('CODER_B', 'pass', expected=9, operator='le', source='baseline:hardened')]
+    names = [case.get('name') for case in ElementTree.fromstring(_reports.render_junit(
+        _reports.build_report('X', records, SUMMARY, False)).encode('utf-8')).iter('testcase')]
+    assert names == ['CODER_A', 'CODER_B ge', 'CODER_B le (desired)', 'CODER_B le (baseline:hardened)']
+    changed = [dict(item, expected='other') for item in records]
+    assert names == [case.get('name') for case in ElementTree.fromstring(_reports.render_junit(
+        _reports.build_report('X', changed, SUMMARY, False)).encode('utf-8')).iter('testcase')]
+
+
+def test_the_outcome_tells_drift_from_a_check_that_could_not_run():
+    drifted = [record('CODER_A', 'drift')]
+    assert _reports.build_report('X', drifted, SUMMARY, False)['outcome'] == 'drifted'
+    assert _reports.build_report('X', drifted, SUMMARY, True)['outcome'] == 'passed'
+    broken = _reports.error_report('https://coder.example.com', 'https://coder.example.com: connection refused',
+                                   'low', context=dict(desired='desired/prod.yml'))
+    assert (broken['outcome'], broken['passed'], broken['summary']['error']) == ('error', False, 1)
+    case = ElementTree.fromstring(_reports.render_junit(broken).encode('utf-8')).find('testsuite/testcase')
+    assert (case.get('name'), case.find('error').get('message')) == (
+        'drift check', 'https://coder.example.com: connection refused')
+    assert _reports.render_markdown(broken).splitlines()[2].startswith('**\u26a0\ufe0f error**: 1 check, 0 passed')
+
+
+def test_console_lines_stay_short_and_quote_like_yaml():
+    long = record('CODER_ACCESS_URL', 'drift', expected=['https://%05d.example.com' % index for index in range(500)],
+                  actual='https://coder.example.com', operator='in')
+    line = _reports.console_line(long)
+    assert len(line) == _reports.MAX_LINE
+    assert line.endswith("\u2026, actual 'https://coder.example.com'")
+    assert _reports.console_line(record('K', 'drift', expected={'a': "it's"}, actual=[None, True])) == (
+        "[medium] K: expected eq {a: 'it''s'}, actual [null, true]")
+    assert _reports.console_line(record('K', 'error', description='error: ' + 'x' * 500)).endswith('x\u2026')
 
 
 def test_markdown_is_a_table_of_what_needs_attention_with_passes_folded(report):
     text = _reports.render_markdown(report)
     lines = text.splitlines()
     assert lines[0] == '### Coder drift check: https://coder.example.com'
-    assert lines[2] == ('**\u274c failed**: 5 checks, 1 passed, 2 drifted, 1 waived, 1 error (fails on low and above; '
+    assert lines[2] == ('**\u26a0\ufe0f error**: 5 checks, 1 passed, 2 drifted, 1 waived, 1 error (fails on low and above; '
                         'baseline: hardened; 2026-06-01T12:30:00Z)')
     header = '| Status | Severity | Key | Operator | Expected | Actual | Source | Note |'
-    assert lines[4] == header and lines[5] == '|---|---|---|---|---|---|---|---|'
+    assert lines[4] == 'coder version: v2.34.3, desired: inline'
+    assert lines[6] == header and lines[7] == '|---|---|---|---|---|---|---|---|'
     # Errors first, then drift by severity, then waived; every row has the header's 8 cells.
-    rows = lines[6:10]
+    rows = lines[8:12]
     assert [row.split(' | ')[2] for row in rows] == ['`CODER_TYPO`', '`CODER_DRIFTED`', '`CODER_EXPIRED`',
                                                      '`CODER_WAIVED`']
-    for row in rows + [lines[15]]:
+    for row in rows + [lines[17]]:
         assert row.replace('\\|', '').count('|') == header.count('|'), row
     assert rows[2] == ('| \u274c drift | info | `CODER_EXPIRED` | eq | `` `tick` `` | `""` | desired | '
                        'waiver expired after 2026-01-31: old |')
     assert rows[3].endswith('| waived until 2026-12-31: migration |')
-    assert lines[11] == '<details><summary>1 check passed</summary>'
-    assert lines[15] == '| \u2705 pass | low | `CODER_PASSING` | eq | `a\\|b` | `a\\|b` | desired |  |'
+    assert lines[13] == '<details><summary>1 check passed</summary>'
+    assert lines[17] == '| \u2705 pass | low | `CODER_PASSING` | eq | `a\\|b` | `a\\|b` | desired |  |'
     assert lines[-1] == '</details>'
 
 
