@@ -18,6 +18,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._client import CoderE
 from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
 from ansible_collections.coder.coderd.plugins.module_utils import _values
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 
 SUBSETS = ('api_root', 'build', 'config', 'ssh', 'stats', 'experiments', 'update_check', 'token_config')
 STATS_PROCESSING = 'Deployment stats are still processing!'
@@ -57,12 +58,8 @@ class Deployment:
         """``normalize(answers...)``; an answer the value model cannot read fails naming its endpoint."""
         try:
             return normalize(*answers)
-        except ValueError as exc:
+        except ServerError as exc:
             raise CoderError(str(exc), deployment=self.client.base_url, path=path)
-        except (TypeError, AttributeError, KeyError, IndexError) as exc:
-            # The value model relies on the types Coder sends; a proxy or mock may send others.
-            raise CoderError('unexpected answer: a field has a type Coder does not send (%s)' % exc,
-                             deployment=self.client.base_url, path=path)
 
     def api_root(self):
         return self._normalized('/', _values.normalize_api_root, self.get('/'))
@@ -114,7 +111,7 @@ class Deployment:
 
 def check_processing_timeout(value):
     if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value <= MAX_PROCESSING_TIMEOUT):
-        raise ValueError('processing_timeout must be a number of seconds from 0 to %d, got %r'
+        raise InputError('processing_timeout must be a number of seconds from 0 to %d, got %r'
                          % (MAX_PROCESSING_TIMEOUT, value))
 
 
@@ -132,7 +129,7 @@ def expand_subsets(requested):
         elif name in SUBSETS:
             names = {name}
         else:
-            raise ValueError('gather_subset: unknown subset %r; choose from all, %s' % (name, ', '.join(SUBSETS)))
+            raise InputError('gather_subset: unknown subset %r; choose from all, %s' % (name, ', '.join(SUBSETS)))
         (excluded if negate else chosen).update(names)
     if not chosen and excluded:
         chosen = set(SUBSETS)

@@ -33,6 +33,7 @@ except ImportError as exc:  # guarded: modules report it with missing_required_l
     Retry = object
 
 from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 
 API_PREFIX = '/api/v2'
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -52,7 +53,7 @@ MAX_VALIDATIONS = 5
 USER_AGENT = 'coder.coderd-ansible'
 
 
-class CoderError(Exception):
+class CoderError(ServerError):
     """Any failure talking to a deployment; ``str()`` is one line naming deployment and endpoint."""
 
     def __init__(self, cause, deployment=None, method='GET', path=None, status=None,
@@ -96,7 +97,7 @@ def check_api_path(path):
     if (text.startswith('//') or '\\' in text or '://' in text or re.search(r'[\x00-\x20\x7f]', text)
             or any(seg in ('..', '.', '%2e%2e', '%2e', '.%2e', '%2e.')
                    for seg in lowered.split('?', 1)[0].split('/'))):
-        raise ValueError('API path %r is not allowed: it must be a plain path under /api/v2' % (str(path),))
+        raise InputError('API path %r is not allowed: it must be a plain path under /api/v2' % (str(path),))
     return text
 
 
@@ -195,6 +196,10 @@ class CoderClient:
         cause = problem if isinstance(problem, str) else _cause(problem, self.settings.timeout)
         path = urlsplit(url or '').path
         self._warn(self._secrets.hide('%s %s %s: %s, retrying' % (display_url(self.base_url), method, path, cause)))
+
+    def hide(self, text):
+        """``text`` without this client's credentials."""
+        return self._secrets.hide(text)
 
     def close(self):
         self._session.close()

@@ -20,6 +20,8 @@ import os
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
+
 
 class _Option:
     """One connection option: its argument spec and every place its value may come from."""
@@ -147,7 +149,7 @@ _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _UNSENDABLE_IN_HEADER = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
 
 
-class ConnectionOptionError(ValueError):
+class ConnectionOptionError(InputError):
     """A connection option has a value we cannot use; the message names the option."""
 
 
