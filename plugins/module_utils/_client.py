@@ -12,6 +12,7 @@ __metaclass__ = type
 import json
 import re
 import socket
+import threading
 import time
 import warnings
 from array import array
@@ -57,7 +58,7 @@ class CoderError(ServerError):
     """Any failure talking to a deployment; ``str()`` is one line naming deployment and endpoint."""
 
     def __init__(self, cause, deployment=None, method='GET', path=None, status=None,
-                 message=None, detail=None, validations=None):
+                 message=None, detail=None, validations=None, endpoints=None):
         self.cause = cause
         self.deployment = deployment
         self.method = method
@@ -66,6 +67,8 @@ class CoderError(ServerError):
         self.message = message
         self.detail = detail
         self.validations = validations or []
+        # Every endpoint that failed this way: a combined error has several and no single path.
+        self.endpoints = endpoints if endpoints is not None else [API_PREFIX + path] if path else []
         super(CoderError, self).__init__(self.__str__())
 
     def __str__(self):
@@ -75,10 +78,16 @@ class CoderError(ServerError):
         line = '%s: %s' % (where, self.cause) if where else self.cause
         return re.sub(r'\s+', ' ', line).strip()
 
+    def hinted(self, hint):
+        """This error with ``hint`` (what the user can do about it) after its cause."""
+        return CoderError('%s; %s' % (self.cause, hint), deployment=self.deployment, method=self.method,
+                          path=self.path, status=self.status, message=self.message, detail=self.detail,
+                          validations=self.validations, endpoints=self.endpoints)
+
     def to_dict(self):
         return dict(status=self.status, message=self.message, detail=self.detail,
                     validations=self.validations, endpoint=(API_PREFIX + self.path) if self.path else None,
-                    deployment=display_url(self.deployment) if self.deployment else None)
+                    endpoints=self.endpoints, deployment=display_url(self.deployment) if self.deployment else None)
 
 
 def encode_path_segment(value):
@@ -160,6 +169,8 @@ class CoderClient:
         self.deadline = deadline
         self._warn = warn or (lambda message: None)
         self._secrets = Secrets(settings)
+        self._retried = set()
+        self._retried_lock = threading.Lock()
         self._session = self._build_session()
         if not settings.validate_certs:
             self._warn('TLS certificate verification is disabled for %s (validate_certs=false)'
@@ -194,6 +205,12 @@ class CoderClient:
 
     def _report_retry(self, method, url, problem):
         cause = problem if isinstance(problem, str) else _cause(problem, self.settings.timeout)
+        # Once per cause: a deployment that is down fails every endpoint and every try alike,
+        # and the first warning already names an endpoint.
+        with self._retried_lock:
+            if cause in self._retried:
+                return
+            self._retried.add(cause)
         path = urlsplit(url or '').path
         self._warn(self._secrets.hide('%s %s %s: %s, retrying' % (display_url(self.base_url), method, path, cause)))
 
@@ -242,7 +259,12 @@ class CoderClient:
             body = _read_body(fail, response, self._request_timeout())
         finally:
             response.close()
-        return _decode(fail, response, body, self.settings.timeout)
+        try:
+            return _decode(fail, response, body, self.settings.timeout)
+        except CoderError as exc:
+            if exc.status == 401 and not self.settings.token:
+                raise exc.hinted('no token was sent: %s' % (self.settings.token_withheld or 'none is set for this url'))
+            raise
 
     def _send(self, fail, method, url, params, data, headers):
         settings = self.settings

@@ -331,6 +331,10 @@ def _comparison_check(operator, operand):
     return lambda version: compare(compare_versions(version, operand))
 
 
+# A gap between the end of one clause and the start of the next: ">=2.30 <3" meant ">=2.30,<3".
+_CLAUSE_GAP = re.compile(r'(?<=[0-9A-Za-z*])\s+(?=[<>=!~^0-9])')
+
+
 def _clause_checks(clause, constraint):
     """One constraint clause as a list of predicates on a version string that must all hold."""
     operator = next((op for op in _OPERATORS if clause.startswith(op)), '')
@@ -349,7 +353,10 @@ def _clause_checks(clause, constraint):
     try:
         match = _match_version(operand)
     except ValueError:
-        raise InputError('invalid version constraint {0!r}: {1!r} is not a version'.format(constraint, operand))
+        hint = ''
+        if re.search(r'\s', operand):
+            hint = "; separate clauses with commas: {0!r}".format(_CLAUSE_GAP.sub(',', constraint.strip()))
+        raise InputError('invalid version constraint {0!r}: {1!r} is not a version{2}'.format(constraint, operand, hint))
     given = [int(match.group(name)) for name in ('major', 'minor', 'patch') if match.group(name) is not None]
     parts = tuple(given + [0] * (3 - len(given)))
     if operator == '~':
