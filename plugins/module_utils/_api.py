@@ -206,9 +206,8 @@ def _combine(errors, subsets):
         by_cause.setdefault(exc.cause, []).append(API_PREFIX + (exc.path or ''))
     if len(by_cause) == 1:
         cause, endpoints = next(iter(by_cause.items()))
-        which = 'all %d endpoints' % len(errors) if len(errors) == len(subsets) else \
-            '%d endpoints (%s)' % (len(errors), ', '.join(endpoints))
-        text = '%s failed: %s' % (which, cause)
+        text = '%s%d endpoints (%s) failed: %s' % ('all ' if len(errors) == len(subsets) else '', len(errors),
+                                                   ', '.join(endpoints), cause)
     else:
         text = '%d endpoints failed: %s' % (len(errors), join_capped(
             ('%s %s' % (', '.join(endpoints), cause) for cause, endpoints in by_cause.items()), '; ', 3))

@@ -93,7 +93,7 @@ def test_many_failures_make_one_bounded_line(run_playbook, coder_sim_factory, ca
     """Every endpoint fails for one reason: the line says it once, for all of them."""
     fault = Fault("every_endpoint_fails", ({"kind": "status", "status": 500, "body": {
         "message": "An internal server error occurred.", "detail": "x" * 500}},), retries=0,
-        cause=("all 8 endpoints failed: HTTP 500",))
+        cause=("all 8 endpoints (", ") failed: HTTP 500"))
     bench = FaultBench(canary, coder_sim_factory, [fault]).add([EVERY_SUBSET])
     run, clock_path = run_bench(run_playbook, bench, [module_task(EVERY_SUBSET)], tmp_path, "Many failures")
 

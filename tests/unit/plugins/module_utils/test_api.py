@@ -74,7 +74,10 @@ def test_one_cause_of_every_endpoint_is_said_once(refused_url):
     with pytest.raises(CoderError) as caught:
         gather_facts(reader, list(SUBSETS), processing_timeout=0)
     reader.client.close()
-    assert str(caught.value) == "%s: all 8 endpoints failed: cannot connect: connection refused" % refused_url
+    assert str(caught.value) == ("%s: all 8 endpoints (/api/v2/, /api/v2/buildinfo, /api/v2/deployment/config, "
+                                 "/api/v2/deployment/ssh, /api/v2/deployment/stats, /api/v2/experiments, "
+                                 "/api/v2/updatecheck, /api/v2/users/me/keys/tokens/tokenconfig) failed: "
+                                 "cannot connect: connection refused" % refused_url)
     error = caught.value.to_dict()
     assert error["message"] == "cannot connect: connection refused" and error["endpoint"] is None
     assert error["endpoints"] == ["/api/v2/", "/api/v2/buildinfo", "/api/v2/deployment/config", "/api/v2/deployment/ssh",
