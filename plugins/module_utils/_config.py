@@ -487,7 +487,7 @@ def _config_body(raw):
     body = documented_fields(raw, '/deployment/config', (('config', dict, SENT), ('options', list, SENT)))
     if not body['options']:
         raise ServerError('unexpected /deployment/config response: "options" is empty; a Coder server lists '
-                         'every deployment option')
+                          'every deployment option')
     for number, option in enumerate(body['options'], 1):
         problem = _option_record_problem(option, _SERVER_OPTION_TEXT)
         if problem:
