@@ -35,8 +35,7 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = 'task_clock'
     CALLBACK_NEEDS_ENABLED = True
 
-    def __init__(self, *args, **kwargs):
-        super(CallbackModule, self).__init__(*args, **kwargs)
+    def v2_playbook_on_start(self, playbook):
         self._starts = []
 
     def v2_playbook_on_task_start(self, task, is_conditional):

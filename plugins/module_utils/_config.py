@@ -102,19 +102,25 @@ def _normalize_config_value(serpent_type, value, where):
         raise ServerError('unexpected /deployment/config response: {0}: {1}'.format(where, error))
 
 
-def _value_kind(value):
-    """The public type of a config value that no option describes."""
+def _json_kind(value):
+    """What a decoded JSON value is: bool, int, float, string-array, list, dict, null or string."""
     if isinstance(value, bool):
         return 'bool'
     if isinstance(value, int):
         return 'int'
     if isinstance(value, float):
         return 'float'
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return 'string-array'
-    if isinstance(value, (list, dict)):
-        return 'struct'
-    return 'string'
+    if isinstance(value, list):
+        return 'string-array' if all(isinstance(item, str) for item in value) else 'list'
+    if isinstance(value, dict):
+        return 'dict'
+    return 'null' if value is None else 'string'
+
+
+def _value_kind(value):
+    """The public type of a config value that no option describes."""
+    kind = _json_kind(value)
+    return {'list': 'struct', 'dict': 'struct', 'null': 'string'}.get(kind, kind)
 
 
 def _is_empty(value):
@@ -142,23 +148,14 @@ def _infer_serpent_type(option):
     value = option.get('value')
     if _annotations(option).get('format_duration') == 'true':
         return 'duration'
-    if isinstance(value, bool):
-        return 'bool'
-    if isinstance(value, int):
-        return 'int'
-    if isinstance(value, float):
-        return 'float64'
-    if isinstance(value, dict):
+    kind = _json_kind(value)
+    if kind == 'dict':
         return 'enum[]' if 'Choices' in value else 'struct[map]'
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return 'string-array'
-    if isinstance(value, list):
-        return 'struct[[]]'
-    if value is None:
+    if kind == 'null':
         # Only string arrays and struct values serialize as null; a JSON default tells them apart.
         default = (option.get('default') or '').lstrip()
         return {'{': 'struct[map]', '[': 'struct[[]]'}.get(default[:1], 'string-array')
-    return 'string'
+    return {'float': 'float64', 'list': 'struct[[]]'}.get(kind, kind)
 
 
 def _group_yaml_path(option):

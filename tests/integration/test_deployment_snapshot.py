@@ -16,6 +16,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from coder_sim import DEFAULT_TOKENS
+from plays import CONNECTED_PLAY
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOT_ENDPOINTS = Counter({
@@ -68,15 +69,6 @@ EXPECTED = {
 }
 SECRET_VALUES = ("sim-db-password", "sim-oidc-client-secret", "secret-value", "c2ltLWtleS")
 
-PLAY = """
-- hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/coder.coderd.coderd:
-      url: "{{ coder_url }}"
-      token: "{{ coder_token }}"
-  tasks:
-"""
 SNAPSHOT_TASK = """
     - name: Snapshot
       coder.coderd.deployment_snapshot:
@@ -88,7 +80,7 @@ CHECK_TASK = """
         desired_file: "{{ snapshot_dest }}"
         fail_on: never
 """
-SNAPSHOT_PLAY = PLAY + SNAPSHOT_TASK
+SNAPSHOT_PLAY = CONNECTED_PLAY + SNAPSHOT_TASK
 
 
 def playbook_vars(sim, dest):
@@ -126,7 +118,7 @@ def test_a_snapshot_is_valid_stable_and_passes_its_own_check(run_playbook, coder
     assert_no_secret(first, text)
     written = os.stat(str(dest))
 
-    second = run_playbook(PLAY + SNAPSHOT_TASK + CHECK_TASK, extra_vars=playbook_vars(sim, dest))
+    second = run_playbook(CONNECTED_PLAY + SNAPSHOT_TASK + CHECK_TASK, extra_vars=playbook_vars(sim, dest))
     assert second.rc == 0, second.output
     assert second.task("Snapshot")["changed"] is False
     # Not even rewritten with the same bytes: the file is the one the first run wrote.
@@ -143,7 +135,7 @@ def test_the_default_deployment_against_the_drifted_snapshot_drifts_on_exactly_w
     dest = tmp_path / "drifted.yml"
     assert run_playbook(SNAPSHOT_PLAY, extra_vars=playbook_vars(drifted, dest)).rc == 0
     default = coder_sim_factory()
-    result = run_playbook(PLAY + CHECK_TASK, extra_vars=playbook_vars(default, dest))
+    result = run_playbook(CONNECTED_PLAY + CHECK_TASK, extra_vars=playbook_vars(default, dest))
     assert result.rc == 0, result.output
     check = result.task("Check against the snapshot")
     differing = sorted(env for env in DRIFTED["deployment"] if env != "CODER_API_RATE_LIMIT")

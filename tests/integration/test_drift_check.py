@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from coder_sim import DEFAULT_TOKENS
+from plays import CONNECTED_PLAY
 
 REPO = Path(__file__).resolve().parents[2]
 DRIFT_CHECK = REPO / "playbooks" / "drift_check.yml"
@@ -125,14 +126,7 @@ def test_hardened_baseline_finds_the_expected_drifts_with_one_request_per_endpoi
         "/api/v2/experiments/available": 1, "/api/v2/updatecheck": 1})
 
 
-FACTS_PLAY = """
-- hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/coder.coderd.coderd:
-      url: "{{ coder_url }}"
-      token: "{{ coder_token }}"
-  tasks:
+FACTS_PLAY = CONNECTED_PLAY + """
     - name: Gather the config and SSH facts
       coder.coderd.deployment_info:
         gather_subset: [config, ssh]

@@ -4,6 +4,7 @@
 import pytest
 
 from coder_sim import DEFAULT_TOKENS
+from plays import local_play
 
 OWNER = DEFAULT_TOKENS["owner"]
 MEMBER = DEFAULT_TOKENS["member"]
@@ -73,15 +74,8 @@ def test_every_lookup_returns_normalized_data(coder_sim_factory, run_playbook):
     assert sim.request_count("/api/v2/deployment/stats") == 2
 
 
-THREE_SETTINGS = """
-- name: Three settings
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Read three settings
-      ansible.builtin.set_fact:
-        settings: "{{ lookup('coder.coderd.deployment_config', 'CODER_ACCESS_URL', 'tls.min_version', 'max-token-lifetime') }}"
-"""
+THREE_SETTINGS = local_play("Three settings", [{"name": "Read three settings", "ansible.builtin.set_fact": {
+    "settings": "{{ lookup('coder.coderd.deployment_config', 'CODER_ACCESS_URL', 'tls.min_version', 'max-token-lifetime') }}"}}])
 
 
 def test_three_settings_take_one_request(coder_sim, run_playbook):
@@ -94,16 +88,9 @@ def test_three_settings_take_one_request(coder_sim, run_playbook):
     assert coder_sim.request_count("/api/v2/deployment/config") == 1
 
 
-SOURCES = """
-- name: Connection sources
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Read through the plugin option layer
-      ansible.builtin.set_fact:
-        access_url: "{{ lookup('coder.coderd.deployment_config', 'CODER_ACCESS_URL') }}"
-        raw_root: "{{ lookup('coder.coderd.api', '/') }}"
-"""
+SOURCES = local_play("Connection sources", [{"name": "Read through the plugin option layer", "ansible.builtin.set_fact": {
+    "access_url": "{{ lookup('coder.coderd.deployment_config', 'CODER_ACCESS_URL') }}",
+    "raw_root": "{{ lookup('coder.coderd.api', '/') }}"}}])
 
 
 # Highest precedence first.

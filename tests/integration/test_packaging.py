@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from coder_sim import DEFAULT_TOKENS
+from plays import CONNECTED_PLAY
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -38,15 +39,7 @@ MUST_SHIP = [
 LOCAL_ONLY_TOP = (".venv", ".nox/", "build/", ".git", "tests/output/", "benchmarks/results/", ".ansible/", "collections/")
 LOCAL_ONLY_ANYWHERE = ("__pycache__", ".pytest_cache", ".tar.gz")
 
-PLAYBOOK = """
-- name: Use the installed collection
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/coder.coderd.coderd:
-      url: "{{ coder_url }}"
-      token: "{{ coder_token }}"
-  tasks:
+PLAYBOOK = CONNECTED_PLAY + """
     - name: Gather facts
       coder.coderd.deployment_info:
 

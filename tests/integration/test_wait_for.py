@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from coder_sim import Simulator
+from plays import local_play
 
 CONNECTION_PLUGINS = Path(__file__).resolve().parent / "connection_plugins"
 SIGNAL_POLL_SECONDS = 0.05
@@ -144,18 +145,8 @@ def test_gives_up_within_wait_timeout_when_nothing_answers(free_port, coder_sim_
     assert healthy.request_count() == 0
 
 
-LATE_START = """
-- name: Late start
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Wait for the deployment
-      coder.coderd.wait_for:
-        url: "{{ url }}"
-        wait_timeout: 30
-        sleep: 0.5
-      register: waited
-"""
+LATE_START = local_play("Late start", [{"name": "Wait for the deployment", "coder.coderd.wait_for": {
+    "url": "{{ url }}", "wait_timeout": 30, "sleep": 0.5}}])
 
 
 def test_succeeds_when_the_deployment_starts_two_seconds_late(free_port, run_playbook):
@@ -189,19 +180,8 @@ def test_succeeds_when_the_deployment_starts_two_seconds_late(free_port, run_pla
     assert started[0].request_count("/api/v2/buildinfo") == 1
 
 
-UPGRADE = """
-- name: Wait for an upgrade
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Wait for 2.35
-      coder.coderd.wait_for:
-        url: "{{ url }}"
-        version: ">=2.35"
-        wait_timeout: 30
-        sleep: 0.3
-      register: upgraded
-"""
+UPGRADE = local_play("Wait for an upgrade", [{"name": "Wait for 2.35", "coder.coderd.wait_for": {
+    "url": "{{ url }}", "version": ">=2.35", "wait_timeout": 30, "sleep": 0.3}}])
 
 
 def test_waits_until_the_version_satisfies_the_constraint(coder_sim, run_playbook):

@@ -21,7 +21,6 @@ from cryptography.x509.oid import NameOID
 
 HERE = Path(__file__).resolve().parent
 INTEGRATION = HERE.parent
-CALLBACK_PLUGINS = "%s:%s" % (INTEGRATION / "callback_plugins", HERE / "callback_plugins")
 CONNECTION_PLUGINS = str(INTEGRATION / "connection_plugins")
 
 # Case-sensitive: Ansible's own result key "exception" (lower case) is no traceback. A bad input
@@ -440,18 +439,26 @@ class FaultBench:
         # Indented JSON is YAML with line breaks, which run_playbook takes as inventory content.
         return json.dumps({"all": {"hosts": self.hosts}}, indent=2)
 
-    def environment(self, clock_path):
-        return {"ANSIBLE_CALLBACK_PLUGINS": CALLBACK_PLUGINS, "ANSIBLE_CALLBACKS_ENABLED": "capture,case_clock",
-                "CASE_CLOCK_PATH": str(clock_path), "ANSIBLE_CONNECTION_PLUGINS": CONNECTION_PLUGINS,
+    def environment(self):
+        return {"ANSIBLE_CONNECTION_PLUGINS": CONNECTION_PLUGINS,
                 "ANSIBLE_FORKS": str(min(len(self.hosts), MAX_FORKS))}
 
 
-def run_bench(run_playbook, bench, tasks, directory, name, env=None):
-    """``tasks`` on every host of ``bench``, at -vvvv; returns (run, its clock file)."""
-    clock_path = directory / ("%s-clock.jsonl" % name.replace(" ", "-"))
-    run = run_playbook(playbook(name, tasks), inventory=bench.inventory(),
-                       env=dict(bench.environment(clock_path), **(env or {})), verbosity=4, timeout=180)
-    return run, clock_path
+def run_bench(run_playbook, bench, tasks, name, env=None):
+    """``tasks`` on every host of ``bench``, at -vvvv."""
+    return run_playbook(playbook(name, tasks), inventory=bench.inventory(),
+                        env=dict(bench.environment(), **(env or {})), verbosity=4, timeout=180)
+
+
+def check_bench(run_playbook, tally, bench, tasks, name, env=None):
+    """Runs ``tasks`` on ``bench`` and fails on any problem: a secret or a traceback in what the
+    run wrote, a case whose outcome is not what its user must see, a failed playbook."""
+    run = run_bench(run_playbook, bench, tasks, name, env=env)
+    problems = tally.scan(bench.canary, name, run_texts(run))
+    problems += check_cases(tally, bench, run, task_outcome(run))
+    assert run.rc == 0, run.output[-3000:]
+    assert not problems, "\n".join(problems)
+    return run
 
 
 def run_fleet(run_playbook, bench, directory, show, env=None, **top_level):
@@ -534,20 +541,13 @@ def lookup_task(plugin):
     return guarded(plugin, {"ansible.builtin.debug": {"msg": "{{ %s }}" % call}})
 
 
-def read_clock(path):
-    if not path.exists():
-        return {}
-    return dict(((entry["task"], entry["host"]), entry["seconds"])
-                for entry in map(json.loads, path.read_text(encoding="utf-8").splitlines()))
-
-
-def task_outcome(run, clock):
+def task_outcome(run):
     """``outcome(plugin, host) -> (failed, message, seconds)`` of the task named after the plugin."""
     def outcome(plugin, host):
         records = [record for record in run.results if record["task"] == plugin.id and record["host"] == host]
         if len(records) != 1:
             return None
-        return records[0]["status"] == "failed", records[0]["result"].get("msg"), clock.get((plugin.id, host))
+        return records[0]["status"] == "failed", records[0]["result"].get("msg"), records[0]["duration"]
     return outcome
 
 
@@ -585,7 +585,7 @@ def check_cases(tally, bench, run, outcome, shared_budget=None):
 
 def run_texts(run, *written):
     """Everything a run wrote that may hold neither a secret nor a traceback: its output, its
-    registered results and the files it wrote (``written``: clock, log)."""
+    registered results and the files it wrote (``written``: a log)."""
     texts = {"stdout": run.stdout, "stderr": run.stderr, "registered results": json.dumps(run.results)}
     texts.update((path.name, path.read_text(encoding="utf-8")) for path in written if path.exists())
     return texts

@@ -9,8 +9,8 @@ from urllib.parse import unquote
 import yaml
 
 from .support import (
-    ALL_MODULES, FLEET_SHOW, INVENTORY, LOOKUPS, MODULES, Fault, FaultBench, check_cases, files_text, fleet_outcome,
-    lookup_task, module_task, read_clock, run_bench, run_fleet, run_texts, task_outcome,
+    ALL_MODULES, FLEET_SHOW, INVENTORY, LOOKUPS, MODULES, Fault, FaultBench, check_bench, check_cases, files_text,
+    fleet_outcome, lookup_task, module_task, run_bench, run_fleet, run_texts,
 )
 
 BUILD_INFO_MODULE = next(plugin for plugin in MODULES if plugin.name == "build_info")
@@ -19,6 +19,13 @@ API_LOOKUP = next(plugin for plugin in LOOKUPS if plugin.name == "api")
 TOKEN_CONFIG_MODULE = next(plugin for plugin in MODULES if plugin.name == "token_config_info")
 WAIT_FOR_MODULE = next(plugin for plugin in MODULES if plugin.name == "wait_for")
 CONTROLLER = {"ansible_connection": "local"}
+BUILD_INFO_TASKS = [module_task(BUILD_INFO_MODULE), lookup_task(BUILD_INFO_LOOKUP)]
+
+
+def build_info_bench(canary, start_simulator, fault):
+    """``fault`` met by the build_info lookup and module, the module both on the controller and remote."""
+    bench = FaultBench(canary, start_simulator, [fault]).add([BUILD_INFO_MODULE, BUILD_INFO_LOOKUP])
+    return bench.add([BUILD_INFO_MODULE], via_module=True)
 
 
 def one_host(canary, url, **host_vars):
@@ -71,32 +78,23 @@ def test_api_lookup_paths_cannot_leave_the_api(run_playbook, coder_sim_factory, 
     assert not problems, "\n".join(problems)
 
 
-def test_a_server_echoing_credentials_never_gets_them_printed(run_playbook, coder_sim_factory, canary, tally, tmp_path):
+def test_a_server_echoing_credentials_never_gets_them_printed(run_playbook, coder_sim_factory, canary, tally):
     """A proxy or server that repeats the token or a header value in its error: hidden in every message."""
     echo = {"message": "token %s was rejected" % canary.token, "detail": "by %s" % canary.header_value}
     fault = Fault("echoed_credentials", ({"kind": "status", "status": 401, "body": echo},), retries=0,
                   cause=("HTTP 401", "token <hidden> was rejected", "by <hidden>"), module_path=ALL_MODULES)
-    bench = FaultBench(canary, coder_sim_factory, [fault]).add([BUILD_INFO_MODULE, BUILD_INFO_LOOKUP])
-    bench.add([BUILD_INFO_MODULE], via_module=True)
-    run, clock_path = run_bench(run_playbook, bench, [module_task(BUILD_INFO_MODULE), lookup_task(BUILD_INFO_LOOKUP)],
-                                tmp_path, "Credentials echoed by the server")
-
-    problems = tally.scan(canary, "echoed credentials", run_texts(run, clock_path))
-    problems += check_cases(tally, bench, run, task_outcome(run, read_clock(clock_path)))
-    assert run.rc == 0, run.output[-3000:]
-    assert not problems, "\n".join(problems)
+    check_bench(run_playbook, tally, build_info_bench(canary, coder_sim_factory, fault), BUILD_INFO_TASKS,
+                "Credentials echoed by the server")
 
 
-def test_tracebacks_asked_for_hold_no_credential(run_playbook, coder_sim_factory, canary, tally, tmp_path):
+def test_tracebacks_asked_for_hold_no_credential(run_playbook, coder_sim_factory, canary, tally):
     """With ANSIBLE_DISPLAY_TRACEBACK=always every exception is printed in full: none holds a secret."""
     fault = Fault("echoed_credentials", ({"kind": "status", "status": 401, "body": {
         "message": "token %s was rejected" % canary.token}},), retries=0, module_path=ALL_MODULES)
-    bench = FaultBench(canary, coder_sim_factory, [fault]).add([BUILD_INFO_MODULE, BUILD_INFO_LOOKUP])
-    bench.add([BUILD_INFO_MODULE], via_module=True)
-    run, clock_path = run_bench(run_playbook, bench, [module_task(BUILD_INFO_MODULE), lookup_task(BUILD_INFO_LOOKUP)],
-                                tmp_path, "Tracebacks on", env={"ANSIBLE_DISPLAY_TRACEBACK": "always"})
+    run = run_bench(run_playbook, build_info_bench(canary, coder_sim_factory, fault), BUILD_INFO_TASKS, "Tracebacks on",
+                    env={"ANSIBLE_DISPLAY_TRACEBACK": "always"})
 
-    problems = tally.scan(canary, "tracebacks on", run_texts(run, clock_path), tracebacks_asked_for=True)
+    problems = tally.scan(canary, "tracebacks on", run_texts(run), tracebacks_asked_for=True)
     assert "Traceback" in run.output, "no traceback was printed, so none was checked"
     assert run.rc == 0, run.output[-3000:]
     assert not problems, "\n".join(problems)
@@ -117,13 +115,8 @@ def test_tls_is_verified_unless_told_otherwise(run_playbook, coder_sim_factory, 
     bench = FaultBench(canary, coder_sim_factory, faults).add(plugins).add([BUILD_INFO_MODULE], via_module=True)
     # requests lets REQUESTS_CA_BUNDLE override a session's settings: ca_path and validate_certs must still win.
     bundle = {"REQUESTS_CA_BUNDLE": str(canary.cert_path), "CURL_CA_BUNDLE": str(canary.cert_path)}
-    run, clock_path = run_bench(run_playbook, bench, [module_task(plugin) for plugin in plugins[:2]] +
-                                [lookup_task(BUILD_INFO_LOOKUP)], tmp_path, "TLS", env=bundle)
-
-    problems = tally.scan(canary, "TLS", run_texts(run, clock_path))
-    problems += check_cases(tally, bench, run, task_outcome(run, read_clock(clock_path)))
-    assert run.rc == 0, run.output[-3000:]
-    assert not problems, "\n".join(problems)
+    check_bench(run_playbook, tally, bench, [module_task(plugin) for plugin in plugins[:2]] + [lookup_task(BUILD_INFO_LOOKUP)],
+                "TLS", env=bundle)
 
     fleet = FaultBench(canary, coder_sim_factory, faults).add([INVENTORY])
     run, seconds, log_path = run_fleet(run_playbook, fleet, tmp_path, FLEET_SHOW, env=bundle)
@@ -140,15 +133,8 @@ def test_a_broken_client_key_is_named_not_shown(run_playbook, coder_sim_factory,
     fault = Fault("broken_client_key", tls=True, retries=0, module_path=ALL_MODULES, host_vars=(
         ("ansible_coder_ca_path", ca_path), ("ansible_coder_client_key", str(broken))),
         cause=("cannot use client_cert / client_key",))
-    bench = FaultBench(canary, coder_sim_factory, [fault]).add([BUILD_INFO_MODULE, BUILD_INFO_LOOKUP])
-    bench.add([BUILD_INFO_MODULE], via_module=True)
-    run, clock_path = run_bench(run_playbook, bench, [module_task(BUILD_INFO_MODULE), lookup_task(BUILD_INFO_LOOKUP)],
-                                tmp_path, "A broken client key")
-
-    problems = tally.scan(canary, "broken client key", run_texts(run, clock_path))
-    problems += check_cases(tally, bench, run, task_outcome(run, read_clock(clock_path)))
-    assert run.rc == 0, run.output[-3000:]
-    assert not problems, "\n".join(problems)
+    check_bench(run_playbook, tally, build_info_bench(canary, coder_sim_factory, fault), BUILD_INFO_TASKS,
+                "A broken client key")
 
 
 # --- 5. injection ------------------------------------------------------------------------------

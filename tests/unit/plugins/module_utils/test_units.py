@@ -271,6 +271,7 @@ def test_compare_versions(first, second, order):
 
 @pytest.mark.parametrize('version, constraint, expected', [
     ('v2.34.3+4653f32', '>=2.30,<3', True),
+    ('v2.34.3+4653f32', '>=2.35', False),
     ('v3.0.0', '>=2.30,<3', False),
     ('v2.29.9', '>=2.30, <3', False),
     ('v2.34.3+4653f32', '==2.34.3', True),
@@ -304,7 +305,11 @@ def test_compare_versions(first, second, order):
     ('v2.34.3', '!=2.34.*', False),
     ('v2.35.0', '!=2.34.*', True),
     ('v9.9.9', '*', True),
-    ('v2.35.0-rc.1', '>=2.35.0', False),
+    ('v2.35.0-rc.1', '>=2.35.0', False),     # a release candidate comes before the release
+    ('v2.35.0-rc.1', '>2.34.99', True),
+    ('v3.0.0-rc.1', '<3', False),            # an upper bound excludes its own prereleases
+    ('v2.35.0-rc.2', '>v2.35.0-rc.1', True),
+    ('2.34', '==2.34.0', True),              # a missing patch counts as 0
     ('v2.35.0-rc.1', '>=2.34,<2.36', True),
     ('v3.0.0-rc.1', '>=2.30,<3', False),
     ('v2.35.0-rc.1', '~2.34', False),

@@ -16,24 +16,11 @@ from ansible_collections.coder.coderd.plugins.test import version_satisfies as p
 version_satisfies = plugin.version_satisfies
 
 
+# The constraint language itself is tested with the value model (test_units.py); the test plugin
+# passes its answer through.
 @pytest.mark.parametrize('version, constraint, expected', [
     ('v2.34.3+4653f32', '>=2.30,<3', True),
-    ('v2.34.3+4653f32', '>=2.35', False),
-    ('v2.34.3+4653f32', '==2.34.3', True),
-    ('v2.34.3+4653f32', '2.34.3', True),
-    ('v2.34.3+4653f32', '!=2.34.3', False),
-    ('v2.34.3+4653f32', '~2.34', True),
-    ('v2.35.0', '~2.34', False),
-    ('v2.34.9', '2.34.*', True),
-    ('v2.99.0', '^2.30', True),
-    ('v3.0.0', '^2.30', False),
-    ('v2.35.0-rc.1', '>=2.35', False),      # a release candidate comes before the release
-    ('v2.35.0-rc.1', '>2.34.99', True),
-    ('v3.0.0-rc.1', '<3', False),            # an upper bound excludes its own prereleases
-    ('v2.35.0-rc.2', '>v2.35.0-rc.1', True),
-    ('v0.0.0-devel+abc1234', '<0.0.1', True),
-    ('v0.0.0-devel+abc1234', '>=2.30', False),
-    ('2.34', '==2.34.0', True),              # a missing patch counts as 0
+    ('v3.0.0-rc.1', '<3', False),
 ])
 def test_versions_meet_constraints(version, constraint, expected):
     assert version_satisfies(version, constraint) is expected
