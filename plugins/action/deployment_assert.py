@@ -25,6 +25,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._desired import (
 )
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from ansible_collections.coder.coderd.plugins.module_utils._drift import evaluate
+from ansible_collections.coder.coderd.plugins.module_utils._errors import CoderdError, InputError
 from ansible_collections.coder.coderd.plugins.module_utils._reports import (
     FORMATS as REPORT_FORMATS, ReportError, build_report, console_value, error_report, now_utc, shortened, timestamp,
     write_reports,
@@ -101,7 +102,7 @@ class ActionModule(CoderAction):
                        started_at=timestamp(now_utc()), coder_version=None, token_role=None)
         try:
             return self._check(params, warn, context)
-        except (CoderError, ValueError) as exc:
+        except CoderdError as exc:
             # A check that cannot run still leaves reports, so that CI shows why instead of "no report".
             answer = dict(failed=True, msg=str(exc), outcome='error', reports={})
             if isinstance(exc, CoderError):
@@ -114,7 +115,7 @@ class ActionModule(CoderAction):
                                       params['fail_on'], params['baseline'], context)
                 try:
                     answer['reports'] = write_reports(report, params['report_dir'], params['report_formats'])
-                except ValueError as unwritable:
+                except InputError as unwritable:
                     answer['msg'] = '%s; no report either: %s' % (answer['msg'], unwritable)
             return answer
 
@@ -164,7 +165,7 @@ class ActionModule(CoderAction):
             facts = params['facts']
             missing = [name for name in subsets if name not in facts]
             if missing:
-                raise ValueError('facts lack %s, which the desired state checks; gather them with deployment_info '
+                raise InputError('facts lack %s, which the desired state checks; gather them with deployment_info '
                                  '(gather_subset) or leave facts unset' % ', '.join(missing))
             return facts, facts.get('url') or 'the given facts', None
         with connect(params, warn, self._task_environment()) as client:
@@ -181,24 +182,24 @@ class ActionModule(CoderAction):
         except AnsibleError:
             # CI jobs name files relative to the checkout they run in, not to the playbook.
             if not os.path.isfile(path):
-                raise ValueError("%s: cannot find %s (looked in the role's files/, next to the playbook and in "
+                raise InputError("%s: cannot find %s (looked in the role's files/, next to the playbook and in "
                                  "the current directory)" % (option, path))
             found = path
         try:
             with open(found, 'rb') as stream:
                 content = stream.read(MAX_TEXT + 1)
             if len(content) > MAX_TEXT:
-                raise ValueError('%s %s: refused: larger than %d bytes' % (option, path, MAX_TEXT))
+                raise InputError('%s %s: refused: larger than %d bytes' % (option, path, MAX_TEXT))
             return yaml.load(content.decode('utf-8'), Loader=_DocumentLoader)
         except _TooDeep as exc:
-            raise ValueError('%s %s: refused: nested more than %d levels deep (line %d)'
+            raise InputError('%s %s: refused: nested more than %d levels deep (line %d)'
                              % (option, path, MAX_DEPTH, exc.problem_mark.line + 1))
         except yaml.YAMLError as exc:
             mark = getattr(exc, 'problem_mark', None)
             where = ' at line %d column %d' % (mark.line + 1, mark.column + 1) if mark else ''
-            raise ValueError('%s %s: invalid YAML%s: %s' % (option, path, where, getattr(exc, 'problem', None) or exc))
+            raise InputError('%s %s: invalid YAML%s: %s' % (option, path, where, getattr(exc, 'problem', None) or exc))
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError('%s %s: cannot read it: %s' % (option, path, getattr(exc, 'strerror', None) or exc))
+            raise InputError('%s %s: cannot read it: %s' % (option, path, getattr(exc, 'strerror', None) or exc))
 
 
 def _document_name(params):

@@ -10,6 +10,7 @@ import os
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._reports import atomic_write
 from ansible_collections.coder.coderd.plugins.module_utils._snapshot import (
     SECTIONS, VERSION_PINS, chosen_sections, required_subsets, take_snapshot,
@@ -54,7 +55,7 @@ class ActionModule(CoderAction):
             try:
                 atomic_write(target, snapshot.text)
             except OSError as exc:
-                raise ValueError('dest %s: cannot write it: %s' % (dest, exc.strerror or exc))
+                raise InputError('dest %s: cannot write it: %s' % (dest, exc.strerror or exc))
         result = dict(dest=dest, changed=changed, document=snapshot.document, counts=snapshot.counts,
                       sections=sections)
         if changed and self._task.diff:
@@ -65,24 +66,24 @@ class ActionModule(CoderAction):
 
 
 def _read_dest(dest):
-    """(the path to write, the bytes there now or None); ValueError naming ``dest`` when it cannot be written."""
+    """(the path to write, the bytes there now or None); InputError naming ``dest`` when it cannot be written."""
     # Write through a symlink, not over it: the link may point into a checkout kept elsewhere.
     target = os.path.realpath(dest)
     directory = os.path.dirname(target)
     if os.path.isdir(target):
-        raise ValueError('dest %s: is a directory; name the file to write' % dest)
+        raise InputError('dest %s: is a directory; name the file to write' % dest)
     if not os.path.isdir(directory):
         cause = 'is not a directory' if os.path.exists(directory) else 'does not exist'
-        raise ValueError('dest %s: the directory %s %s' % (dest, directory, cause))
+        raise InputError('dest %s: the directory %s %s' % (dest, directory, cause))
     if not os.access(directory, os.W_OK | os.X_OK):
-        raise ValueError('dest %s: cannot write to the directory %s: permission denied' % (dest, directory))
+        raise InputError('dest %s: cannot write to the directory %s: permission denied' % (dest, directory))
     try:
         with open(target, 'rb') as stream:
             return target, stream.read()
     except FileNotFoundError:
         return target, None
     except OSError as exc:
-        raise ValueError('dest %s: cannot read it: %s' % (dest, exc.strerror or exc))
+        raise InputError('dest %s: cannot read it: %s' % (dest, exc.strerror or exc))
 
 
 def _as_text(data):

@@ -8,10 +8,10 @@ __metaclass__ = type
 
 from collections.abc import Mapping
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.coder.coderd.plugins.module_utils._compare import ComparisonError, compare, parse_spec
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._reports import MAX_PROBLEM, clipped
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import template_function
 
 
 def _value_at(data, key):
@@ -29,11 +29,11 @@ def _value_at(data, key):
     return value
 
 
+@template_function('coder.coderd.drift')
 def drift(actual, desired):
     """One record per check of ``desired`` against ``actual``: {key, expected, actual, operator, status}."""
     if not isinstance(desired, Mapping):
-        raise AnsibleFilterError('coder.coderd.drift: the desired state must be a mapping of key: expected value, '
-                                 'got %s' % type(desired).__name__)
+        raise InputError('the desired state must be a mapping of key: expected value, got %s' % type(desired).__name__)
     records = []
     for key, spec in desired.items():
         value = _value_at(actual, key)
@@ -43,7 +43,7 @@ def drift(actual, desired):
                 records.append(dict(key=key, expected=expected, actual=value, operator=operator,
                                     status='pass' if passed else 'drift'))
         except ComparisonError as exc:
-            raise AnsibleFilterError('coder.coderd.drift: %s' % clipped('%s: %s' % (key, exc), MAX_PROBLEM))
+            raise InputError(clipped('%s: %s' % (key, exc), MAX_PROBLEM))
     return records
 
 

@@ -6,17 +6,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.coder.coderd.plugins.module_utils._config import find_option
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import template_function
 
 
+@template_function('coder.coderd.option')
 def option(options, key):
     """The record of ``options`` (the ``coder.options`` facts) that ``key`` names, in any key form."""
-    try:
-        return find_option(options, key)
-    except ValueError as exc:
-        raise AnsibleFilterError('coder.coderd.option: %s' % exc)
+    return find_option(options, key)
 
 
 class FilterModule(object):

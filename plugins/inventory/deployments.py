@@ -181,7 +181,7 @@ deployments:
 
 import os
 
-from ansible.errors import AnsibleParserError
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import expand_subsets
@@ -193,7 +193,8 @@ from ansible_collections.coder.coderd.plugins.plugin_utils._inventory import (
     read_fleet,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._connection import ConnectionOptions
-from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import display, make_unsafe
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import display, failure_text, make_unsafe, show_trace
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -212,8 +213,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                  os.path.dirname(os.path.abspath(path)))
             gather_options = dict(subsets=expand_subsets(self.get_option('gather')), user=self.get_option('user'),
                                   include_options=self.get_option('include_options'))
-        except ValueError as exc:
-            raise AnsibleParserError(str(exc))
+        except AnsibleError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            raise AnsibleParserError(failure_text(exc))
 
         use_cache = self.get_option('cache')
         cache_key = '%s_%s' % (self.get_cache_key(path), fingerprint(members, **gather_options)[:16])
@@ -236,8 +239,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for warning in outcome.warnings:
                 display.warning(warning)
             if outcome.trace:
-                display.vvv('coder.coderd.deployments: traceback of the bug met reading %s (include it in the report):\n%s'
-                            % (member.name, outcome.trace))
+                show_trace(outcome.trace)
             if outcome.error is not None:
                 display.warning('Coder deployment %s could not be read, coder_reachable is false: %s'
                                 % (member.name, outcome.error))
@@ -246,7 +248,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _check_top_level(self, config):
         check_keys('top level', config, list(self._options))
         if self.get_option('max_workers') < 1:
-            raise ValueError('max_workers must be 1 or more, got %s' % self.get_option('max_workers'))
+            raise InputError('max_workers must be 1 or more, got %s' % self.get_option('max_workers'))
 
     def _add_host(self, name, variables):
         self.inventory.add_host(name)

@@ -14,10 +14,11 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError, encode_path_segment
+from ansible_collections.coder.coderd.plugins.module_utils._client import API_PREFIX, CoderError, encode_path_segment
 from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
 from ansible_collections.coder.coderd.plugins.module_utils import _values
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 
 SUBSETS = ('api_root', 'build', 'config', 'ssh', 'stats', 'experiments', 'update_check', 'token_config')
 STATS_PROCESSING = 'Deployment stats are still processing!'
@@ -57,12 +58,8 @@ class Deployment:
         """``normalize(answers...)``; an answer the value model cannot read fails naming its endpoint."""
         try:
             return normalize(*answers)
-        except ValueError as exc:
+        except ServerError as exc:
             raise CoderError(str(exc), deployment=self.client.base_url, path=path)
-        except (TypeError, AttributeError, KeyError, IndexError) as exc:
-            # The value model relies on the types Coder sends; a proxy or mock may send others.
-            raise CoderError('unexpected answer: a field has a type Coder does not send (%s)' % exc,
-                             deployment=self.client.base_url, path=path)
 
     def api_root(self):
         return self._normalized('/', _values.normalize_api_root, self.get('/'))
@@ -114,7 +111,7 @@ class Deployment:
 
 def check_processing_timeout(value):
     if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value <= MAX_PROCESSING_TIMEOUT):
-        raise ValueError('processing_timeout must be a number of seconds from 0 to %d, got %r'
+        raise InputError('processing_timeout must be a number of seconds from 0 to %d, got %r'
                          % (MAX_PROCESSING_TIMEOUT, value))
 
 
@@ -132,7 +129,7 @@ def expand_subsets(requested):
         elif name in SUBSETS:
             names = {name}
         else:
-            raise ValueError('gather_subset: unknown subset %r; choose from all, %s' % (name, ', '.join(SUBSETS)))
+            raise InputError('gather_subset: unknown subset %r; choose from all, %s' % (name, ', '.join(SUBSETS)))
         (excluded if negate else chosen).update(names)
     if not chosen and excluded:
         chosen = set(SUBSETS)
@@ -168,7 +165,8 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
         try:
             value = pending[name].result()
         except CoderError as exc:
-            errors.append(exc)
+            errors.append(exc.hinted(_OWNER_OR_AUDITOR) if exc.status == 403 and name in ('config', 'stats')
+                          else exc)
             continue
         if name == 'config':
             facts['config'] = value.config
@@ -177,8 +175,14 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
         else:
             facts[name] = value
     if errors:
-        raise _combine(errors)
+        raise _combine(errors, subsets)
     return facts
+
+
+# Said alike for both, so that a member's token, refused both, gets one line for the two.
+_OWNER_OR_AUDITOR = ("only an owner's or an auditor's token may read the deployment config and stats: use one, "
+                     "or leave them out with gather_subset: ['all', '!config', '!stats'] (the inventory's option is "
+                     "gather)")
 
 
 def join_capped(items, separator, limit):
@@ -189,10 +193,33 @@ def join_capped(items, separator, limit):
     return '%s%sand %d more' % (separator.join(items[:limit]), separator, len(items) - limit)
 
 
-def _combine(errors):
+def _combine(errors, subsets):
+    """One CoderError for the endpoints that failed; each cause said once, with its endpoints.
+
+    A deployment that is down, refuses the TLS handshake or the token fails every endpoint for one
+    reason: the line says that reason once instead of once per endpoint.
+    """
     if len(errors) == 1:
         return errors[0]
+    by_cause = {}
+    for exc in errors:
+        by_cause.setdefault(exc.cause, []).append(API_PREFIX + (exc.path or ''))
+    if len(by_cause) == 1:
+        cause, endpoints = next(iter(by_cause.items()))
+        text = '%s%d endpoints (%s) failed: %s' % ('all ' if len(errors) == len(subsets) else '', len(errors),
+                                                   ', '.join(endpoints), cause)
+    else:
+        text = '%d endpoints failed: %s' % (len(errors), join_capped(
+            ('%s %s' % (', '.join(endpoints), cause) for cause, endpoints in by_cause.items()), '; ', 3))
     first = errors[0]
-    causes = join_capped(('%s %s' % ('/api/v2' + (exc.path or ''), exc.cause) for exc in errors), '; ', 3)
-    return CoderError('%d endpoints failed: %s' % (len(errors), causes), deployment=first.deployment,
-                      status=first.status)
+    return CoderError(text, deployment=first.deployment, path=None,
+                      status=_shared(exc.status for exc in errors),
+                      message=_shared(exc.message for exc in errors) or (cause if len(by_cause) == 1 else None),
+                      detail=_shared(exc.detail for exc in errors),
+                      endpoints=[endpoint for endpoints in by_cause.values() for endpoint in endpoints])
+
+
+def _shared(values):
+    """The one value all ``values`` have, else None."""
+    values = set(values)
+    return values.pop() if len(values) == 1 else None

@@ -17,6 +17,8 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
+
 
 def _check(operator, value, severity, description, when=None):
     check = {operator: value, 'severity': severity, 'description': description}
@@ -110,5 +112,5 @@ NAMES = ('none',) + tuple(sorted(BASELINES))
 def baseline(name):
     """The desired-state document of a built-in baseline (a copy the caller may change)."""
     if name not in BASELINES:
-        raise ValueError('baseline: unknown baseline %r; choose from %s' % (name, ', '.join(NAMES)))
+        raise InputError('baseline: unknown baseline %r; choose from %s' % (name, ', '.join(NAMES)))
     return copy.deepcopy(BASELINES[name])

@@ -12,6 +12,7 @@ __metaclass__ = type
 import json
 import re
 import socket
+import threading
 import time
 import warnings
 from array import array
@@ -33,6 +34,7 @@ except ImportError as exc:  # guarded: modules report it with missing_required_l
     Retry = object
 
 from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 
 API_PREFIX = '/api/v2'
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -52,11 +54,11 @@ MAX_VALIDATIONS = 5
 USER_AGENT = 'coder.coderd-ansible'
 
 
-class CoderError(Exception):
+class CoderError(ServerError):
     """Any failure talking to a deployment; ``str()`` is one line naming deployment and endpoint."""
 
     def __init__(self, cause, deployment=None, method='GET', path=None, status=None,
-                 message=None, detail=None, validations=None):
+                 message=None, detail=None, validations=None, endpoints=None):
         self.cause = cause
         self.deployment = deployment
         self.method = method
@@ -65,6 +67,8 @@ class CoderError(Exception):
         self.message = message
         self.detail = detail
         self.validations = validations or []
+        # Every endpoint that failed this way: a combined error has several and no single path.
+        self.endpoints = endpoints if endpoints is not None else [API_PREFIX + path] if path else []
         super(CoderError, self).__init__(self.__str__())
 
     def __str__(self):
@@ -74,10 +78,16 @@ class CoderError(Exception):
         line = '%s: %s' % (where, self.cause) if where else self.cause
         return re.sub(r'\s+', ' ', line).strip()
 
+    def hinted(self, hint):
+        """This error with ``hint`` (what the user can do about it) after its cause."""
+        return CoderError('%s; %s' % (self.cause, hint), deployment=self.deployment, method=self.method,
+                          path=self.path, status=self.status, message=self.message, detail=self.detail,
+                          validations=self.validations, endpoints=self.endpoints)
+
     def to_dict(self):
         return dict(status=self.status, message=self.message, detail=self.detail,
                     validations=self.validations, endpoint=(API_PREFIX + self.path) if self.path else None,
-                    deployment=display_url(self.deployment) if self.deployment else None)
+                    endpoints=self.endpoints, deployment=display_url(self.deployment) if self.deployment else None)
 
 
 def encode_path_segment(value):
@@ -96,7 +106,7 @@ def check_api_path(path):
     if (text.startswith('//') or '\\' in text or '://' in text or re.search(r'[\x00-\x20\x7f]', text)
             or any(seg in ('..', '.', '%2e%2e', '%2e', '.%2e', '%2e.')
                    for seg in lowered.split('?', 1)[0].split('/'))):
-        raise ValueError('API path %r is not allowed: it must be a plain path under /api/v2' % (str(path),))
+        raise InputError('API path %r is not allowed: it must be a plain path under /api/v2' % (str(path),))
     return text
 
 
@@ -159,6 +169,8 @@ class CoderClient:
         self.deadline = deadline
         self._warn = warn or (lambda message: None)
         self._secrets = Secrets(settings)
+        self._retried = set()
+        self._retried_lock = threading.Lock()
         self._session = self._build_session()
         if not settings.validate_certs:
             self._warn('TLS certificate verification is disabled for %s (validate_certs=false)'
@@ -193,8 +205,18 @@ class CoderClient:
 
     def _report_retry(self, method, url, problem):
         cause = problem if isinstance(problem, str) else _cause(problem, self.settings.timeout)
+        # Once per cause: a deployment that is down fails every endpoint and every try alike,
+        # and the first warning already names an endpoint.
+        with self._retried_lock:
+            if cause in self._retried:
+                return
+            self._retried.add(cause)
         path = urlsplit(url or '').path
         self._warn(self._secrets.hide('%s %s %s: %s, retrying' % (display_url(self.base_url), method, path, cause)))
+
+    def hide(self, text):
+        """``text`` without this client's credentials."""
+        return self._secrets.hide(text)
 
     def close(self):
         self._session.close()
@@ -237,7 +259,12 @@ class CoderClient:
             body = _read_body(fail, response, self._request_timeout())
         finally:
             response.close()
-        return _decode(fail, response, body, self.settings.timeout)
+        try:
+            return _decode(fail, response, body, self.settings.timeout)
+        except CoderError as exc:
+            if exc.status == 401 and not self.settings.token:
+                raise exc.hinted('no token was sent: %s' % (self.settings.token_withheld or 'none is set for this url'))
+            raise
 
     def _send(self, fail, method, url, params, data, headers):
         settings = self.settings

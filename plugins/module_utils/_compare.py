@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._regex import PatternError, compile_pattern, search
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
     NUMBER_TEXT as _NUMERIC_TEXT, compare_versions, normalize_host_port, normalize_url, parse_go_duration_ns,
@@ -33,7 +34,7 @@ _ORDERINGS = {
 }
 
 
-class ComparisonError(ValueError):
+class ComparisonError(InputError):
     """The expected value cannot be used with the operator, or the values cannot be compared."""
 
 

@@ -25,6 +25,7 @@ import functools
 from collections import namedtuple
 
 from ansible_collections.coder.coderd.plugins.module_utils import _option_catalog
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
     normalize_host_port, ns_to_seconds, to_seconds, url_to_string,
@@ -47,7 +48,7 @@ env, YAML or its default); for a secret, whether it is configured at all.
 """
 
 
-class UnknownKeyError(ValueError):
+class UnknownKeyError(InputError):
     """A deployment setting key that matches no JSON path, env var, flag, YAML path or option name."""
 
 
@@ -98,7 +99,7 @@ def _normalize_config_value(serpent_type, value, where):
     try:
         return _normalize_value(serpent_type, value)
     except ValueError as error:
-        raise ValueError('unexpected /deployment/config response: {0}: {1}'.format(where, error))
+        raise ServerError('unexpected /deployment/config response: {0}: {1}'.format(where, error))
 
 
 def _json_kind(value):
@@ -450,14 +451,14 @@ class _KeyIndex:
 
 
 def _listed_options(options, catalog):
-    """The options facts (the public() records of an options list) as _Option records; ValueError naming an item."""
+    """The options facts (the public() records of an options list) as _Option records; InputError naming an item."""
     if not isinstance(options, (list, tuple)):
-        raise ValueError('options: expected the options list of coder.coderd.deployment_info (include_options: '
+        raise InputError('options: expected the options list of coder.coderd.deployment_info (include_options: '
                          'true), got {0}'.format(json_type(options)))
     for number, record in enumerate(options, 1):
         problem = _option_record_problem(record, _LISTED_OPTION_TEXT)
         if problem:
-            raise ValueError('options: item {0} {1}'.format(number, problem))
+            raise InputError('options: item {0} {1}'.format(number, problem))
     return [_Option.from_listed(record, catalog) for record in options]
 
 
@@ -465,7 +466,7 @@ def find_option(options, key):
     """The record of a normalized options list (DeploymentConfig.options, the `options` fact) that `key` names.
 
     Same key forms and match order as DeploymentConfig.resolve(); UnknownKeyError when none matches,
-    ValueError naming the item when `options` is no such list.
+    InputError naming the item when `options` is no such list.
     """
     listed = _listed_options(options, _catalog())
     record_of = dict((id(option), record) for option, record in zip(listed, options))
@@ -482,12 +483,12 @@ def _config_body(raw):
     """
     body = documented_fields(raw, '/deployment/config', (('config', dict, SENT), ('options', list, SENT)))
     if not body['options']:
-        raise ValueError('unexpected /deployment/config response: "options" is empty; a Coder server lists '
-                         'every deployment option')
+        raise ServerError('unexpected /deployment/config response: "options" is empty; a Coder server lists '
+                          'every deployment option')
     for number, option in enumerate(body['options'], 1):
         problem = _option_record_problem(option, _SERVER_OPTION_TEXT)
         if problem:
-            raise ValueError('unexpected /deployment/config response: "options" item {0} {1}'.format(number, problem))
+            raise ServerError('unexpected /deployment/config response: "options" item {0} {1}'.format(number, problem))
     return body['config'], body['options']
 
 
@@ -521,7 +522,7 @@ class DeploymentConfig:
         facts lack is an error, never a zero value.
         """
         if not isinstance(config, dict):
-            raise ValueError('the config facts are {0}, expected a mapping'.format(json_type(config)))
+            raise InputError('the config facts are {0}, expected a mapping'.format(json_type(config)))
         catalog = _catalog()
         model = cls.__new__(cls)
         model._setup(catalog, list(catalog.options) if options is None else _listed_options(options, catalog),
@@ -600,11 +601,11 @@ class DeploymentConfig:
     def _value_at(self, path, key):
         found, value = find_path(self.config, path)
         if not found:
-            raise ValueError('{0} no {1!r} (the setting {2!r})'.format(self._lacks, path, key))
+            raise InputError('{0} no {1!r} (the setting {2!r})'.format(self._lacks, path, key))
         return value
 
     def resolve(self, key):
-        """The Setting that `key` names, in any key form; UnknownKeyError (a ValueError) when none does."""
+        """The Setting that `key` names, in any key form; UnknownKeyError (an InputError) when none does."""
         target = self._index.lookup(key)
         if not isinstance(target, _Option):
             value = self._value_at(target, key)

@@ -20,6 +20,8 @@ import os
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
+
 
 class _Option:
     """One connection option: its argument spec and every place its value may come from."""
@@ -147,14 +149,15 @@ _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _UNSENDABLE_IN_HEADER = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
 
 
-class ConnectionOptionError(ValueError):
+class ConnectionOptionError(InputError):
     """A connection option has a value we cannot use; the message names the option."""
 
 
 class ConnectionSettings:
     """Resolved, validated connection options. ``token`` is kept out of ``repr``."""
 
-    __slots__ = tuple(CONNECTION_ARGSPEC)
+    # token_withheld: why a token found in the Coder CLI's environment or login files was not used.
+    __slots__ = tuple(CONNECTION_ARGSPEC) + ('token_withheld',)
 
     def __init__(self, **values):
         for name in self.__slots__:
@@ -320,6 +323,8 @@ def resolve_connection(given, environ=None):
     if 'token' in from_cli and cli_url and values['url'] is not None \
             and normalize_base_url(cli_url) != normalize_base_url(values['url']):
         values['token'] = None
+        values['token_withheld'] = ('CODER_SESSION_TOKEN was withheld: it belongs to CODER_URL %s, not to this url'
+                                    % display_url(normalize_base_url(cli_url)))
 
     if values['url'] is None or values['token'] is None:
         login_dir = _config_dir(environ)
@@ -327,9 +332,12 @@ def resolve_connection(given, environ=None):
         if values['url'] is None and login_url:
             values['url'] = login_url
         # The CLI's session file belongs to the deployment in its url file: never send it elsewhere.
-        if values['token'] is None and login_url and values['url'] is not None \
-                and normalize_base_url(login_url) == normalize_base_url(values['url']):
-            values['token'] = _read_login_file(login_dir, _BY_NAME['token'].login_file)
+        if values['token'] is None and login_url and values['url'] is not None:
+            if normalize_base_url(login_url) == normalize_base_url(values['url']):
+                values['token'] = _read_login_file(login_dir, _BY_NAME['token'].login_file)
+            elif not values.get('token_withheld') and _read_login_file(login_dir, _BY_NAME['token'].login_file):
+                values['token_withheld'] = ('the Coder CLI login in %s was withheld: it belongs to %s, not to this url'
+                                            % (login_dir, display_url(login_url)))
 
     if values['url'] is None:
         raise ConnectionOptionError(

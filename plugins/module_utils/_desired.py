@@ -35,6 +35,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERA
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import (
     CHECK_META_KEYS, PATH_SECTIONS, SCHEMA, WAIVERS_SCHEMA,
 )
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._units import parse_version, to_seconds, version_satisfies
 
 DEFAULT_SEVERITY = 'medium'
@@ -51,7 +52,7 @@ MAX_DEPTH = 32
 MAX_TEXT = 1024 * 1024
 
 
-class DesiredStateError(ValueError):
+class DesiredStateError(InputError):
     """A desired-state document or waiver list is malformed; ``problems`` has one line per problem."""
 
     def __init__(self, source, problems):
@@ -162,9 +163,9 @@ def check_limits(data, source):
         elif id(child) in measured:
             _add(top, *measured[id(child)], source=source)
         elif id(child) in on_path:
-            raise ValueError('%s: refused: it contains itself (a YAML alias inside its own anchor)' % source)
+            raise InputError('%s: refused: it contains itself (a YAML alias inside its own anchor)' % source)
         elif len(stack) >= MAX_DEPTH:
-            raise ValueError('%s: refused: nested more than %d levels deep' % (source, MAX_DEPTH))
+            raise InputError('%s: refused: nested more than %d levels deep' % (source, MAX_DEPTH))
         else:
             stack.append(_Container(child))
             on_path.add(id(child))
@@ -174,10 +175,10 @@ def _add(container, nodes, text, source):
     container.nodes += nodes
     container.text += text
     if container.nodes > MAX_NODES:
-        raise ValueError('%s: refused: more than %d keys and values once YAML aliases are expanded'
+        raise InputError('%s: refused: more than %d keys and values once YAML aliases are expanded'
                          % (source, MAX_NODES))
     if container.text > MAX_TEXT:
-        raise ValueError('%s: refused: more than %d characters of text once YAML aliases are expanded'
+        raise InputError('%s: refused: more than %d characters of text once YAML aliases are expanded'
                          % (source, MAX_TEXT))
 
 
@@ -185,7 +186,7 @@ def _add(container, nodes, text, source):
 
 def _require_jsonschema():
     if JSONSCHEMA_IMPORT_ERROR is not None:
-        raise ValueError('checking a desired state needs the Python library jsonschema on the controller '
+        raise InputError('checking a desired state needs the Python library jsonschema on the controller '
                          '(pip install jsonschema): %s' % JSONSCHEMA_IMPORT_ERROR)
 
 
@@ -280,7 +281,7 @@ def _parse_duration_or_version(text):
             return parse(text)
         except ValueError:
             continue
-    raise ValueError('%r is neither a number, a duration such as "168h" nor a version' % text)
+    raise InputError('%r is neither a number, a duration such as "168h" nor a version' % text)
 
 
 def _check_items(document):
@@ -339,7 +340,7 @@ def _parse_date(text):
     try:
         return datetime.datetime.strptime(text, '%Y-%m-%d').date()
     except (TypeError, ValueError):
-        raise ValueError('%r is not a date written YYYY-MM-DD' % (text,))
+        raise InputError('%r is not a date written YYYY-MM-DD' % (text,))
 
 
 def _is_check_object(value):

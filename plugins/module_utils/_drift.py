@@ -23,6 +23,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._api import join_capp
 from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS, ComparisonError, compare
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig, UnknownKeyError
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import SEVERITIES
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
 from ansible_collections.coder.coderd.plugins.module_utils._units import format_go_duration
 
@@ -58,7 +59,7 @@ class _Target:
 # --- where a key leads ----------------------------------------------------------------------------
 
 def _fact_value(mapping, path, section):
-    """The value at dotted ``path`` in a section of the facts; ValueError says what is there instead."""
+    """The value at dotted ``path`` in a section of the facts; InputError says what is there instead."""
     found, value = find_path(mapping, path)
     if found:
         return value
@@ -75,7 +76,7 @@ def _fact_value(mapping, path, section):
         hint = 'known: ' + join_capped(known, ', ', _reports.MAX_LISTED)
     else:
         hint = '%s is not a mapping' % where
-    raise ValueError('%s has no %s; %s' % (where, _reports.clipped(repr(missing)), hint))
+    raise InputError('%s has no %s; %s' % (where, _reports.clipped(repr(missing)), hint))
 
 
 class _Resolver:
@@ -94,11 +95,11 @@ class _Resolver:
     def find(self, section, path):
         if section == 'config':
             if self.config is None:
-                raise ValueError('no config facts to check %r against' % path)
+                raise InputError('no config facts to check %r against' % path)
             setting = self.config.resolve(path)
             return _Target('config.' + setting.resolved_as, setting.value, setting.type, setting.type == 'secret')
         if section not in self.facts:
-            raise ValueError('no %s facts to check %r against' % (section, path))
+            raise InputError('no %s facts to check %r against' % (section, path))
         resolved_as = '%s.%s' % (section, path)
         return _Target(resolved_as, _fact_value(self.facts[section], path, section), _KINDS.get(resolved_as))
 

@@ -13,6 +13,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError, REQUESTS_IMPORT_ERROR
 from ansible_collections.coder.coderd.plugins.module_utils._connection import url_password
+from ansible_collections.coder.coderd.plugins.module_utils._errors import TRACE_KEY, InternalError, reportable
 from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, argument_error, run_task
 
 
@@ -34,8 +35,10 @@ def run_module(name):
         module.fail_json(msg=missing_required_lib('requests'))
     try:
         result = run_task(name, module.params, module.warn, check_mode=module.check_mode)
-    except CoderError as exc:
-        module.fail_json(msg=str(exc), error=exc.to_dict())
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        error = reportable(exc)
+        if isinstance(error, CoderError):
+            module.fail_json(msg=str(error), error=error.to_dict())
+        # The action plugin shows the traceback at -vvv.
+        module.fail_json(msg=str(error), **({TRACE_KEY: error.trace} if isinstance(error, InternalError) else {}))
     module.exit_json(**result)

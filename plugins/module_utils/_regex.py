@@ -20,6 +20,8 @@ __metaclass__ = type
 import functools
 import re
 
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
+
 try:
     from re import _constants as _sre, _parser as _sre_parse
 except ImportError:  # Python before 3.11 names the parser's modules sre_*
@@ -41,7 +43,7 @@ _ASCII_DIGIT = frozenset('0123456789')
 _EMPTY_NON_BOUNDARY = re.search(r'\B', '') is not None
 
 
-class PatternError(ValueError):
+class PatternError(InputError):
     """A pattern that is not valid, or that cannot be searched in bounded time; the text completes
     "the pattern ..."."""
 
@@ -219,11 +221,11 @@ def compile_pattern(pattern):
 def search(pattern, text):
     """Whether ``pattern`` matches somewhere in ``text``, like ``re.search``, in bounded time.
 
-    PatternError for the pattern; ValueError for a text longer than MAX_VALUE.
+    PatternError for the pattern; InputError for a text longer than MAX_VALUE.
     """
     program = compile_pattern(pattern)
     if len(text) > MAX_VALUE:
-        raise ValueError('the value has %d characters; regex searches values of at most %d' % (len(text), MAX_VALUE))
+        raise InputError('the value has %d characters; regex searches values of at most %d' % (len(text), MAX_VALUE))
     current = []
     for at in range(len(text) + 1):
         # A match may start at any position: the start joins the threads still running.

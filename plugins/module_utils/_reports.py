@@ -19,6 +19,8 @@ import os
 import tempfile
 from xml.etree import ElementTree
 
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
+
 FORMATS = ('json', 'junit', 'markdown')
 FILE_NAMES = {'json': 'coder-drift.json', 'junit': 'coder-drift.junit.xml', 'markdown': 'coder-drift.md'}
 _STATUS_ORDER = ('error', 'drift', 'waived', 'pass')
@@ -289,7 +291,7 @@ def atomic_write(path, text):
         raise
 
 
-class ReportError(ValueError):
+class ReportError(InputError):
     """The reports could not be written (an error report would fail the same way)."""
 
 
@@ -298,7 +300,7 @@ def write_reports(report, directory, formats=None):
     chosen = list(formats) if formats else list(FORMATS)
     unknown = [name for name in chosen if name not in _RENDERERS]
     if unknown:
-        raise ValueError('report_formats: unknown format %s; choose from %s' % (', '.join(unknown), ', '.join(FORMATS)))
+        raise InputError('report_formats: unknown format %s; choose from %s' % (', '.join(unknown), ', '.join(FORMATS)))
     # Render everything before writing anything: a rendering failure leaves no partial set behind.
     texts = dict((name, _RENDERERS[name](report)) for name in chosen)
     try:

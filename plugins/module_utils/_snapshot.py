@@ -25,6 +25,7 @@ except ImportError as exc:  # guarded: the error names the missing library
     YAML_IMPORT_ERROR = exc
 
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._units import format_go_duration, parse_version
 # The drift engine: its words for a check (a mapping using one is read as a check, not a value)
 # and its validation of a desired-state document, which every snapshot must pass.
@@ -57,13 +58,13 @@ class Snapshot:
 
 
 def chosen_sections(include=None, exclude=None, version_pin='minor'):
-    """The sections to write, in document order; ValueError when none is left."""
+    """The sections to write, in document order; InputError when none is left."""
     chosen = [section for section in SECTIONS
               if (not include or section in include) and section not in (exclude or ())]
     if version_pin == 'none' and 'version' in chosen:
         chosen.remove('version')
     if not chosen:
-        raise ValueError('include, exclude and version_pin leave no section to snapshot; sections are %s'
+        raise InputError('include, exclude and version_pin leave no section to snapshot; sections are %s'
                          % ', '.join(SECTIONS))
     return chosen
 
@@ -169,7 +170,7 @@ def _ssh_section(ssh):
 def render(document, comments, url):
     """The document as YAML: the $schema line, a header, one line per entry, config entries commented."""
     if YAML_IMPORT_ERROR is not None:
-        raise ValueError('writing a snapshot needs the Python library PyYAML: %s' % YAML_IMPORT_ERROR)
+        raise InputError('writing a snapshot needs the Python library PyYAML: %s' % YAML_IMPORT_ERROR)
     lines = [
         '# yaml-language-server: $schema=' + SCHEMA_URL,
         '# Desired state of %s, written by coder.coderd.deployment_snapshot.' % url,

@@ -14,6 +14,7 @@ import re
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, expand_subsets, gather_facts
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, ConnectionOptions
+from ansible_collections.coder.coderd.plugins.module_utils._errors import reportable
 from ansible_collections.coder.coderd.plugins.module_utils._wait import wait_for_deployment
 
 PROCESSING_TIMEOUT = dict(type='float', default=30.0)
@@ -130,9 +131,13 @@ def connect(params, warn, environ=None):
 
 
 def run_task(name, params, warn, check_mode=False, environ=None):
-    """Run module ``name``; raises CoderError / ValueError whose text is the one-line failure."""
+    """Run module ``name``; raises a CoderdError whose text is the one-line failure."""
     spec = TASKS[name]
     with connect(params, warn, environ) as client:
-        result = spec.run(Deployment(client), params, check_mode)
+        try:
+            result = spec.run(Deployment(client), params, check_mode)
+        except Exception as exc:  # pylint: disable=broad-except
+            # Here the client knows the credentials to hide from a bug's message and traceback.
+            raise reportable(exc, hide=client.hide)
     result.setdefault('changed', False)
     return result

@@ -17,6 +17,8 @@ import re
 
 from urllib.parse import urlsplit, urlunsplit
 
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
+
 _NS_PER_SECOND = 10 ** 9
 _MAX_NS = 2 ** 63 - 1  # Go's time.Duration is an int64 of nanoseconds
 
@@ -43,13 +45,13 @@ NUMBER_TEXT = re.compile('[-+]?(?:{0})'.format(_NUMBER))
 
 
 def _duration_error(text, reason):
-    return ValueError('invalid Go duration {0!r}: {1}'.format(text, reason))
+    return InputError('invalid Go duration {0!r}: {1}'.format(text, reason))
 
 
 def parse_go_duration_ns(text):
     """Parse a Go duration string ('1h30m', '300ms', '-1.5h', '30d') into integer nanoseconds."""
     if not isinstance(text, str):
-        raise ValueError('invalid Go duration {0!r}: expected a string such as "1h30m"'.format(text))
+        raise InputError('invalid Go duration {0!r}: expected a string such as "1h30m"'.format(text))
     body = text.strip()
     sign = 1
     if body[:1] in ('-', '+'):
@@ -91,7 +93,7 @@ def _whole_or_float(value):
 def ns_to_seconds(ns):
     """Integer nanoseconds (the wire format of every Coder duration) to seconds; int when whole."""
     if not _is_number(ns):
-        raise ValueError('expected a number of nanoseconds, got {0!r}'.format(ns))
+        raise InputError('expected a number of nanoseconds, got {0!r}'.format(ns))
     if isinstance(ns, int) and ns % _NS_PER_SECOND == 0:
         return ns // _NS_PER_SECOND
     return _whole_or_float(ns / _NS_PER_SECOND)
@@ -109,7 +111,7 @@ def to_seconds(value):
         return _whole_or_float(float(value)) if '.' in value else int(value)
     if isinstance(value, str):
         return ns_to_seconds(parse_go_duration_ns(value))
-    raise ValueError('expected a duration such as "168h" or a number of seconds, got {0!r}'.format(value))
+    raise InputError('expected a duration such as "168h" or a number of seconds, got {0!r}'.format(value))
 
 
 def _format_fraction(value, precision):
@@ -123,10 +125,10 @@ def _format_fraction(value, precision):
 def format_go_duration(seconds):
     """Seconds to the string Go's time.Duration.String() prints ('168h0m0s', '1.5s', '500ms', '0s')."""
     if not _is_number(seconds):
-        raise ValueError('expected a number of seconds, got {0!r}'.format(seconds))
+        raise InputError('expected a number of seconds, got {0!r}'.format(seconds))
     nanoseconds = seconds * _NS_PER_SECOND if isinstance(seconds, int) else round(seconds * _NS_PER_SECOND)
     if not -_MAX_NS - 1 <= nanoseconds <= _MAX_NS:
-        raise ValueError('{0!r} seconds is out of range for a Go duration'.format(seconds))
+        raise InputError('{0!r} seconds is out of range for a Go duration'.format(seconds))
     sign = '-' if nanoseconds < 0 else ''
     rest = abs(nanoseconds)
     if rest == 0:
@@ -172,7 +174,7 @@ def url_to_string(value):
     if isinstance(value, str):
         return value
     if not isinstance(value, dict):
-        raise ValueError('expected a URL string or object, got {0!r}'.format(value))
+        raise InputError('expected a URL string or object, got {0!r}'.format(value))
     parts = _lower_keys(value)
     scheme = parts.get('scheme') or ''
     opaque = parts.get('opaque') or ''
@@ -217,7 +219,7 @@ def normalize_url(value):
     try:
         port = parts.port
     except ValueError:
-        raise ValueError('invalid URL {0!r}: the port is not a number between 0 and 65535'.format(text))
+        raise InputError('invalid URL {0!r}: the port is not a number between 0 and 65535'.format(text))
     userinfo = parts.netloc.rpartition('@')[0]
     host = parts.hostname or ''
     if port is None or port == _DEFAULT_PORTS.get(scheme):
@@ -237,7 +239,7 @@ def normalize_host_port(value):
     if isinstance(value, str):
         return value.strip()
     if not isinstance(value, dict):
-        raise ValueError('expected a "host:port" string or a {{host, port}} object, got {0!r}'.format(value))
+        raise InputError('expected a "host:port" string or a {{host, port}} object, got {0!r}'.format(value))
     parts = _lower_keys(value)
     host = str(parts.get('host') or '')
     port = str(parts.get('port') if parts.get('port') is not None else '')
@@ -267,10 +269,10 @@ _COMPARISONS = {
 
 def _match_version(text):
     if not isinstance(text, str):
-        raise ValueError('invalid version {0!r}: expected a string such as "v2.34.3"'.format(text))
+        raise InputError('invalid version {0!r}: expected a string such as "v2.34.3"'.format(text))
     match = _VERSION.fullmatch(text.strip())
     if not match:
-        raise ValueError('invalid version {0!r}: expected MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]'.format(text))
+        raise InputError('invalid version {0!r}: expected MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]'.format(text))
     return match
 
 
@@ -329,6 +331,10 @@ def _comparison_check(operator, operand):
     return lambda version: compare(compare_versions(version, operand))
 
 
+# A gap between the end of one clause and the start of the next: ">=2.30 <3" meant ">=2.30,<3".
+_CLAUSE_GAP = re.compile(r'(?<=[0-9A-Za-z*])\s+(?=[<>=!~^0-9])')
+
+
 def _clause_checks(clause, constraint):
     """One constraint clause as a list of predicates on a version string that must all hold."""
     operator = next((op for op in _OPERATORS if clause.startswith(op)), '')
@@ -336,7 +342,7 @@ def _clause_checks(clause, constraint):
     wildcard = _WILDCARD.fullmatch(operand)
     if wildcard:
         if operator not in ('', '=', '==', '!='):
-            raise ValueError('invalid version constraint {0!r}: a wildcard only works with ==, != or alone'.format(
+            raise InputError('invalid version constraint {0!r}: a wildcard only works with ==, != or alone'.format(
                 constraint))
         major, minor = wildcard.group(1), wildcard.group(2)
         if major is None:
@@ -347,7 +353,10 @@ def _clause_checks(clause, constraint):
     try:
         match = _match_version(operand)
     except ValueError:
-        raise ValueError('invalid version constraint {0!r}: {1!r} is not a version'.format(constraint, operand))
+        hint = ''
+        if re.search(r'\s', operand):
+            hint = "; separate clauses with commas: {0!r}".format(_CLAUSE_GAP.sub(',', constraint.strip()))
+        raise InputError('invalid version constraint {0!r}: {1!r} is not a version{2}'.format(constraint, operand, hint))
     given = [int(match.group(name)) for name in ('major', 'minor', 'patch') if match.group(name) is not None]
     parts = tuple(given + [0] * (3 - len(given)))
     if operator == '~':
@@ -372,11 +381,11 @@ def version_satisfies(version, constraint):
     '2.34.*' also excludes the prereleases of the bound itself (v3.0.0-rc.1 is not '<3').
     """
     if not isinstance(constraint, str) or not constraint.strip():
-        raise ValueError('invalid version constraint {0!r}: expected e.g. ">=2.30,<3"'.format(constraint))
+        raise InputError('invalid version constraint {0!r}: expected e.g. ">=2.30,<3"'.format(constraint))
     checks = []
     for clause in constraint.split(','):
         if not clause.strip():
-            raise ValueError('invalid version constraint {0!r}: empty clause'.format(constraint))
+            raise InputError('invalid version constraint {0!r}: empty clause'.format(constraint))
         checks.extend(_clause_checks(clause.strip(), constraint))
     parse_version(version)
     return all(check(version) for check in checks)

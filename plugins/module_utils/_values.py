@@ -21,6 +21,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.coder.coderd.plugins.module_utils._errors import ServerError
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
     format_go_duration, ns_to_seconds, parse_go_duration_ns, parse_version,
 )
@@ -49,7 +50,7 @@ def snake_case(key):
 
 def require_object(raw, what):
     if not isinstance(raw, dict):
-        raise ValueError('unexpected {0} response: expected a JSON object, got {1}'.format(what, json_type(raw)))
+        raise ServerError('unexpected {0} response: expected a JSON object, got {1}'.format(what, json_type(raw)))
     return raw
 
 
@@ -94,14 +95,14 @@ def documented_fields(raw, what, fields):
     body = dict((snake_case(key), value) for key, value in require_object(raw, what).items())
     missing = ['"{0}"'.format(name) for name, _kind, presence in fields if presence != OPTIONAL and name not in body]
     if missing:
-        raise ValueError('unexpected {0} response: {1} {2} missing'.format(
+        raise ServerError('unexpected {0} response: {1} {2} missing'.format(
             what, ', '.join(missing), 'is' if len(missing) == 1 else 'are'))
     for name, kind, presence in fields:
         value = body.get(name)
         if value is None and presence != SENT:
             body[name] = kind()
         elif not isinstance(value, kind):
-            raise ValueError('unexpected {0} response: "{1}" is {2}, expected {3}'.format(
+            raise ServerError('unexpected {0} response: "{1}" is {2}, expected {3}'.format(
                 what, name, json_type(value), _EXPECTED[kind]))
     return body
 
@@ -127,7 +128,7 @@ def normalize_build_info(raw):
     try:
         build['version_info'] = parse_version(build['version'])
     except ValueError as error:
-        raise ValueError('unexpected /buildinfo response: {0}'.format(error))
+        raise ServerError('unexpected /buildinfo response: {0}'.format(error))
     return build
 
 
@@ -166,27 +167,28 @@ def normalize_token_config(raw, user='me'):
     """tokenconfig: the lifetime as seconds, as a Go duration string and as the wire's nanoseconds."""
     body = require_object(raw, '/users/{user}/keys/tokens/tokenconfig')
     if 'max_token_lifetime' not in body:
-        raise ValueError('unexpected tokenconfig response: "max_token_lifetime" is missing')
+        raise ServerError('unexpected tokenconfig response: "max_token_lifetime" is missing')
     lifetime = body['max_token_lifetime']
-    if isinstance(lifetime, str):
-        nanoseconds = parse_go_duration_ns(lifetime)
-    elif isinstance(lifetime, int) and not isinstance(lifetime, bool):
-        nanoseconds = lifetime
-    else:
-        raise ValueError('unexpected tokenconfig response: "max_token_lifetime" is {0}, expected nanoseconds'.format(
+    if isinstance(lifetime, bool) or not isinstance(lifetime, (str, int)):
+        raise ServerError('unexpected tokenconfig response: "max_token_lifetime" is {0}, expected nanoseconds'.format(
             json_type(lifetime)))
-    seconds = ns_to_seconds(nanoseconds)
+    try:
+        nanoseconds = parse_go_duration_ns(lifetime) if isinstance(lifetime, str) else lifetime
+        seconds = ns_to_seconds(nanoseconds)
+        spelled = format_go_duration(seconds)
+    except ValueError as error:
+        raise ServerError('unexpected tokenconfig response: "max_token_lifetime": {0}'.format(error))
     return {
         'user': user,
         'max_token_lifetime_seconds': seconds,
-        'max_token_lifetime': format_go_duration(seconds),
+        'max_token_lifetime': spelled,
         'max_token_lifetime_ns': nanoseconds,
     }
 
 
 def _string_list(value, what):
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError('unexpected {0} response: expected an array of strings, got {1}'.format(what, json_type(value)))
+        raise ServerError('unexpected {0} response: expected an array of strings, got {1}'.format(what, json_type(value)))
     return list(value)
 
 

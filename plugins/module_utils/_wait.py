@@ -13,6 +13,7 @@ import time
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError, clip
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._units import version_satisfies
 
 
@@ -23,9 +24,9 @@ def wait_for_deployment(settings, wait_timeout, sleep, version=None):
     ``wait_timeout`` seconds have passed. Each request may take at most the time that is left.
     """
     if wait_timeout < 0:
-        raise ValueError('wait_timeout must be 0 or more seconds, got %r' % (wait_timeout,))
+        raise InputError('wait_timeout must be 0 or more seconds, got %r' % (wait_timeout,))
     if not sleep > 0:
-        raise ValueError('sleep must be more than 0 seconds, got %r' % (sleep,))
+        raise InputError('sleep must be more than 0 seconds, got %r' % (sleep,))
     if version:
         # Reject a bad constraint now rather than after waiting for the deployment.
         version_satisfies('0.0.0', version)

@@ -17,13 +17,16 @@ __metaclass__ = type
 import os
 import re
 
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
 from ansible_collections.coder.coderd.plugins.module_utils._connection import with_variables
+from ansible_collections.coder.coderd.plugins.module_utils._errors import TRACE_KEY
 from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, argument_error, run_task
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import failure_text, show_trace
 
 
 class CoderAction(ActionBase):
@@ -45,6 +48,9 @@ class CoderAction(ActionBase):
         if not self._runs_on_controller():
             result.update(self._execute_module(module_name='coder.coderd.' + name, module_args=args,
                                                task_vars=task_vars, wrap_async=self._task.async_val))
+            trace = result.pop(TRACE_KEY, None)
+            if trace:
+                show_trace(trace)
             return result
         validation = ArgumentSpecValidator(self._argument_spec(name),
                                            mutually_exclusive=self._mutually_exclusive).validate(args)
@@ -53,8 +59,10 @@ class CoderAction(ActionBase):
         warnings = []
         try:
             result.update(self._run_on_controller(name, validation.validated_parameters, warnings.append))
-        except (CoderError, ValueError) as exc:
-            result.update(failed=True, msg=str(exc))
+        except AnsibleError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            result.update(failed=True, msg=failure_text(exc))
             if isinstance(exc, CoderError):
                 result['error'] = exc.to_dict()
         if warnings:

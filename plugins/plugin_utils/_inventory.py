@@ -16,12 +16,11 @@ import difflib
 import hashlib
 import json
 import os
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts
-from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError, Secrets
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, Secrets
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC,
     CREDENTIALS,
@@ -31,13 +30,14 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     resolve_connection,
     without_cli_credentials,
 )
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, reportable
 
 TOKEN_SOURCES = ('token', 'token_env', 'token_file')
 ENTRY_KEYS = ('name',) + tuple(CONNECTION_ARGSPEC) + TOKEN_SOURCES[1:]
 _FILE_OPTIONS = ('ca_path', 'client_cert', 'client_key')
 
 
-class InventoryConfigError(ValueError):
+class InventoryConfigError(InputError):
     """The inventory file is wrong; the message names the entry and the key."""
 
 
@@ -199,15 +199,10 @@ def gather_fleet(members, subsets, max_workers, user='me', include_options=False
             with CoderClient(member.settings, warn=warnings.append) as client:
                 facts = gather_facts(Deployment(client), subsets, user=user, include_options=include_options,
                                      processing_timeout=processing_timeout)
-        except (CoderError, ValueError) as exc:
-            return Outcome(error=str(exc), warnings=warnings)
         except Exception as exc:  # pylint: disable=broad-except
-            # A bug of ours, whatever the server sent: it costs this member only, never the others,
-            # and says so instead of passing for a problem of the deployment.
-            hide = Secrets(member.settings).hide
-            return Outcome(error=hide('%s: internal error, a bug in coder.coderd (please report it): %s: %s; '
-                                      'run with -vvv for its traceback' % (member.url, type(exc).__name__, exc)),
-                           warnings=warnings, trace=hide(traceback.format_exc()))
+            # A bug of ours, whatever the server sent, costs this member only, never the others.
+            error = reportable(exc, where=member.url, hide=Secrets(member.settings).hide)
+            return Outcome(error=str(error), warnings=warnings, trace=getattr(error, 'trace', None))
         return Outcome(facts=facts, warnings=warnings)
 
     if not members:

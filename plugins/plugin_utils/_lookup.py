@@ -9,14 +9,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleLookupError
+from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import join_capped
-from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
 from ansible_collections.coder.coderd.plugins.module_utils._connection import connection_variables
 from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
-from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import make_unsafe, open_deployment
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import failure_text, make_unsafe, open_deployment
 
 
 class CoderLookup(LookupBase):
@@ -37,8 +36,10 @@ class CoderLookup(LookupBase):
         deployment = open_deployment(self)
         try:
             return make_unsafe(self.fetch(deployment, list(terms)))
-        except (CoderError, ValueError) as exc:
-            raise AnsibleLookupError(str(exc))
+        except AnsibleError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            raise AnsibleLookupError(failure_text(exc))
         finally:
             deployment.client.close()
 

@@ -9,13 +9,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleError
+import functools
+import inspect
+
+from ansible.errors import AnsibleError, AnsibleFilterError
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment
-from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, CoderError
+from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient
 from ansible_collections.coder.coderd.plugins.module_utils._connection import ConnectionOptions
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InternalError, reportable
 
 display = Display()
 
@@ -25,8 +29,47 @@ def open_deployment(plugin):
     with the one-line cause on bad options."""
     try:
         return Deployment(CoderClient(ConnectionOptions.from_plugin(plugin).settings(), warn=display.warning))
-    except (CoderError, ValueError) as exc:
-        raise AnsibleError(str(exc))
+    except AnsibleError:
+        raise
+    except Exception as exc:  # pylint: disable=broad-except
+        raise AnsibleError(failure_text(exc))
+
+
+def failure_text(exc):
+    """The one line that ``exc``, having reached an adapter, shows; a bug's traceback goes to -vvv.
+
+    Every adapter (action, lookup, inventory, filter, test) reports through here, so that a bug
+    reads the same everywhere.
+    """
+    error = reportable(exc)
+    if isinstance(error, InternalError):
+        show_trace(error.trace)
+    return str(error)
+
+
+def show_trace(trace):
+    display.vvv('coder.coderd: the traceback of this bug (include it in the report):\n%s' % trace)
+
+
+def template_function(name):
+    """Decorates a filter or test ``name``: its failures become one AnsibleFilterError line.
+
+    Arguments that do not fit the signature stay Ansible's own error: the template is wrong, not us.
+    """
+    def decorate(function):
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def run(*args, **kwargs):
+            signature.bind(*args, **kwargs)
+            try:
+                return function(*args, **kwargs)
+            except AnsibleError:
+                raise
+            except Exception as exc:  # pylint: disable=broad-except
+                raise AnsibleFilterError('%s: %s' % (name, failure_text(exc)))
+        return run
+    return decorate
 
 
 def make_unsafe(data):

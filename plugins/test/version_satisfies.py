@@ -6,17 +6,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.coder.coderd.plugins.module_utils import _units
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import template_function
 
 
+@template_function('coder.coderd.version_satisfies')
 def version_satisfies(version, constraint):
     """Whether a Coder version ("v2.34.3+4653f32") meets a constraint (">=2.30,<3")."""
-    try:
-        return _units.version_satisfies(version, constraint)
-    except ValueError as exc:
-        raise AnsibleFilterError('coder.coderd.version_satisfies: %s' % exc)
+    return _units.version_satisfies(version, constraint)
 
 
 class TestModule(object):

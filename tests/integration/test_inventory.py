@@ -99,8 +99,10 @@ def test_list_matches_the_golden_inventory(fleet, tmp_path):
     assert [name for name in hostvars if hostvars[name]["coder_reachable"]] == ["edge", "prod"]
     assert (hostvars["prod"]["coder_version_minor"], hostvars["edge"]["coder_version_minor"]) == ("2.34", "2.35")
     assert hostvars["edge"]["coder_build"]["upgrade_message"] == TEMPLATE_TEXT
-    assert "/api/v2/deployment/config HTTP 403: Forbidden." in hostvars["member"]["coder_error"]
-    assert "/api/v2/buildinfo cannot connect: connection refused" in hostvars["down"]["coder_error"]
+    assert ("2 endpoints (/api/v2/deployment/config, /api/v2/deployment/stats) failed: HTTP 403: Forbidden."
+            in hostvars["member"]["coder_error"])
+    assert "/api/v2/users/me/keys/tokens/tokenconfig) failed: cannot connect: connection refused" \
+        in hostvars["down"]["coder_error"]
     assert hostvars["lost-token"]["coder_error"].startswith(
         "http://prod.sim: token_file: cannot read <inventory_dir>/missing.token")
     assert sorted(inventory["unreachable"]["hosts"]) == ["down", "lost-token", "member"]
@@ -159,7 +161,8 @@ def test_a_failing_deployment_can_be_fatal(coder_sim_factory, refused_url, tmp_p
         {"name": "prod", "url": sim.url, "token": OWNER}, {"name": "down", "url": down, "retries": 0}]})
     result = run_inventory(path, "--list", env={"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"})
     assert result.returncode != 0
-    assert "deployment down: %s: 8 endpoints failed: /api/v2/ cannot connect: connection refused" % down in result.stderr
+    assert "deployment down: %s: all 8 endpoints (/api/v2/, /api/v2/buildinfo," % down in result.stderr
+    assert "/api/v2/users/me/keys/tokens/tokenconfig) failed: cannot connect: connection refused" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -23,8 +23,9 @@ HERE = Path(__file__).resolve().parent
 INTEGRATION = HERE.parent
 CONNECTION_PLUGINS = str(INTEGRATION / "connection_plugins")
 
-# Case-sensitive: Ansible's own result key "exception" (lower case) is no traceback.
-TRACEBACK_MARKERS = ("Traceback", "Exception", "<class")
+# Case-sensitive: Ansible's own result key "exception" (lower case) is no traceback. A bad input
+# reported as a bug of ours hides the cause as a traceback would.
+TRACEBACK_MARKERS = ("Traceback", "Exception", "<class", "bug in coder.coderd")
 # Delay a loaded 2-core machine may add to a case. Every fault that would hang were its bound
 # ignored overruns that bound by far more (a 120 s silence, a 100 s body, Retry-After 60 s,
 # stats that never finish), so a case over its budget plus SLACK is a hang, not a slow machine.

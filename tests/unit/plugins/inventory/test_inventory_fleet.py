@@ -232,8 +232,8 @@ def test_a_bug_costs_its_member_only_and_says_it_is_a_bug(coder_sim_factory, env
     monkeypatch.setattr(_inventory, 'gather_facts', gather_with_a_bug)
     outcomes = gather_fleet(members, ['build'], max_workers=2)
     assert outcomes['healthy'].facts['build']['version'] == 'v2.34.3+4653f32'
-    assert outcomes['buggy'].error == ('%s: internal error, a bug in coder.coderd (please report it): TypeError: '
-                                       'unhashable type: <hidden>; run with -vvv for its traceback' % sims[1].url)
+    assert outcomes['buggy'].error == ('%s: bug in coder.coderd: TypeError: unhashable type: <hidden> '
+                                       '(please report it; run with -vvv for the traceback)' % sims[1].url)
     assert 'Traceback' in outcomes['buggy'].trace and 'gather_with_a_bug' in outcomes['buggy'].trace
     assert OWNER not in outcomes['buggy'].trace
 

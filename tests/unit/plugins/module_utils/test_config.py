@@ -21,6 +21,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._config import (
     find_option,
     mask_deployment_config,
 )
+from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 from ansible_collections.coder.coderd.plugins.module_utils._values import snake_case
 
 REPO = Path(__file__).resolve().parents[4]
@@ -257,7 +258,7 @@ def test_unknown_key_suggests_close_matches(deployment):
     with pytest.raises(UnknownKeyError) as error:
         deployment.resolve('CODER_ACESS_URL')
     message = str(error.value)
-    assert isinstance(error.value, ValueError)
+    assert isinstance(error.value, InputError)
     assert message.startswith("unknown deployment setting 'CODER_ACESS_URL'; did you mean: CODER_ACCESS_URL")
     assert '\n' not in message
     assert len(message.split('did you mean: ')[1].split(', ')) <= 5
@@ -339,7 +340,7 @@ def test_facts_with_their_options_resolve_like_the_answer(deployment):
     ([{'name': 'Access URL', 'json_path': 7}], '^options: item 1 "json_path" is a number, expected a string$'),
 ])
 def test_facts_with_options_that_are_no_options_list(deployment, options, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InputError, match=message):
         DeploymentConfig.from_facts(deployment.config, options)
 
 
@@ -484,9 +485,9 @@ def test_facts_never_invent_a_value():
     facts = DeploymentConfig.from_facts({'access_url': 'https://coder.example.com'})
     assert facts.resolve('CODER_ACCESS_URL').value == 'https://coder.example.com'
     for key in ('dangerous.allow_all_cors', 'CODER_TELEMETRY_ENABLE', 'CODER_PG_CONNECTION_URL'):
-        with pytest.raises(ValueError, match=r"^the gathered config facts have no '[a-z_.]+' \(the setting '%s'\)" % key):
+        with pytest.raises(InputError, match=r"^the gathered config facts have no '[a-z_.]+' \(the setting '%s'\)" % key):
             facts.resolve(key)
-    with pytest.raises(ValueError, match='config facts are a string'):
+    with pytest.raises(InputError, match='config facts are a string'):
         DeploymentConfig.from_facts('access_url')
 
 
@@ -525,7 +526,7 @@ def test_older_server_without_an_option_still_resolves_its_json_path(config_body
     ({'config': {}, 'options': [{'flag': ['x']}]}, '"options" item 1 "flag" is an array'),
 ])
 def test_deployment_config_rejects_bad_bodies(raw, message):
-    with pytest.raises(ValueError, match='^unexpected /deployment/config response: ' + message):
+    with pytest.raises(ServerError, match='^unexpected /deployment/config response: ' + message):
         DeploymentConfig(raw)
 
 
@@ -541,11 +542,11 @@ def test_a_config_without_some_options_is_a_real_answer(config_body):
 def test_deployment_config_names_the_value_it_cannot_read(config_body):
     body = copy.deepcopy(config_body)
     body['config']['session_lifetime']['max_token_lifetime'] = 'forever'
-    with pytest.raises(ValueError, match="config 'session_lifetime.max_token_lifetime': invalid Go duration 'forever'"):
+    with pytest.raises(ServerError, match="config 'session_lifetime.max_token_lifetime': invalid Go duration 'forever'"):
         DeploymentConfig(body)
     body = copy.deepcopy(config_body)
     next(option for option in body['options'] if option['flag'] == 'access-url')['value'] = 42
-    with pytest.raises(ValueError, match="option 'access-url': expected a URL"):
+    with pytest.raises(ServerError, match="option 'access-url': expected a URL"):
         DeploymentConfig(body)
 
 

@@ -342,6 +342,17 @@ def test_version_satisfies_rejects_constraints(constraint, culprit):
     assert 'constraint' in str(error.value)
 
 
+@pytest.mark.parametrize('constraint, suggestion', [
+    ('>=2.30 <3', "'>=2.30,<3'"),
+    ('>= 2.30  < 3', "'>= 2.30,< 3'"),
+    ('2.34.* !=2.34.1', "'2.34.*,!=2.34.1'"),
+])
+def test_a_constraint_with_spaces_for_commas_suggests_commas(constraint, suggestion):
+    with pytest.raises(ValueError) as error:
+        version_satisfies('v2.34.3', constraint)
+    assert str(error.value).endswith('; separate clauses with commas: %s' % suggestion)
+
+
 def test_version_satisfies_rejects_versions():
     with pytest.raises(ValueError, match="'nightly'"):
         version_satisfies('nightly', '>=2.30')

@@ -8,6 +8,7 @@ import copy
 import pytest
 from coder_sim.examples import example as load
 
+from ansible_collections.coder.coderd.plugins.module_utils._errors import ServerError
 from ansible_collections.coder.coderd.plugins.module_utils._values import (
     KNOWN_EXPERIMENTS,
     normalize_api_root,
@@ -60,7 +61,7 @@ def test_build_info_dev_build_is_a_prerelease():
     (dict(load('buildinfo.json'), telemetry='yes'), '"telemetry" is a string, expected a boolean'),
 ])
 def test_build_info_rejects(raw, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ServerError, match=message):
         normalize_build_info(raw)
 
 
@@ -111,7 +112,7 @@ NOT_THE_ANSWER = [{}, {'message': 'Route not found.'}, {'message': 'x', 'detail'
     (normalize_token_config, {'message': 'x'}, '"max_token_lifetime" is missing'),
 ])
 def test_an_answer_without_the_endpoints_fields_is_refused(normalize, raw, missing):
-    with pytest.raises(ValueError, match='^unexpected .* response: ' + missing):
+    with pytest.raises(ServerError, match='^unexpected .* response: ' + missing):
         normalize(raw)
 
 
@@ -119,7 +120,7 @@ def test_an_answer_without_the_endpoints_fields_is_refused(normalize, raw, missi
 def test_no_small_endpoint_reads_an_answer_of_another_endpoint(raw):
     for normalize in (normalize_build_info, normalize_ssh, normalize_update_check, normalize_stats,
                       normalize_token_config):
-        with pytest.raises(ValueError, match='^unexpected '):
+        with pytest.raises(ServerError, match='^unexpected '):
             normalize(raw)
 
 
@@ -166,9 +167,9 @@ def test_token_config(fixture, seconds, text):
 
 def test_token_config_defaults_to_me_and_rejects_garbage():
     assert normalize_token_config({'max_token_lifetime': 604800000000000})['user'] == 'me'
-    with pytest.raises(ValueError, match='max_token_lifetime'):
+    with pytest.raises(ServerError, match='max_token_lifetime'):
         normalize_token_config({'max_token_lifetime': None})
-    with pytest.raises(ValueError, match='max_token_lifetime'):
+    with pytest.raises(ServerError, match='max_token_lifetime'):
         normalize_token_config({'max_token_lifetime': True})
 
 
@@ -199,7 +200,7 @@ def test_experiments_array_shaped_available_from_older_docs():
     ([], None, r'^unexpected /experiments/available response: expected an array of strings, got null'),
 ])
 def test_experiments_rejects_answers_of_another_shape(enabled, available, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ServerError, match=message):
         normalize_experiments(enabled, available)
 
 
