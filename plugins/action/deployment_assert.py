@@ -97,7 +97,7 @@ class ActionModule(CoderAction):
         desired = DesiredState.from_document(desired, desired_source, params['baseline'])
         waivers = parse_waivers(_dates_as_text(waivers), waivers_source)
         subsets = required_subsets(desired)
-        facts, where, config_model = self._facts(params, subsets, warn)
+        facts, where, config_model = self._facts(params, subsets, desired.token_config_user, warn)
         result = evaluate(desired, facts, waivers, params['fail_on'], datetime.datetime.now(), config_model)
         written = {}
         if params['report_dir']:
@@ -111,7 +111,7 @@ class ActionModule(CoderAction):
             answer['failed'] = True
         return answer
 
-    def _facts(self, params, subsets, warn):
+    def _facts(self, params, subsets, user, warn):
         """(facts, where they come from, the deployment's own config model or None)."""
         if params['facts'] is not None:
             # Facts gathered earlier: nothing to fetch, so no connection at all.
@@ -120,10 +120,15 @@ class ActionModule(CoderAction):
             if missing:
                 raise ValueError('facts lack %s, which the desired state checks; gather them with deployment_info '
                                  '(gather_subset) or leave facts unset' % ', '.join(missing))
+            given_user = (facts.get('token_config') or {}).get('user', 'me')
+            if 'token_config' in subsets and given_user != user:
+                raise ValueError('facts hold the token_config of user %r, the desired state checks that of %r; '
+                                 'gather them with deployment_info (user) or leave facts unset'
+                                 % (given_user, user))
             return facts, facts.get('url') or 'the given facts', None
         with connect(params, warn, self._task_environment()) as client:
             deployment = Deployment(client)
-            facts = gather_facts(deployment, subsets, processing_timeout=params['processing_timeout'])
+            facts = gather_facts(deployment, subsets, user, processing_timeout=params['processing_timeout'])
             # Config keys resolve against the server's own options list, already fetched and normalized.
             return facts, deployment.url, deployment.config_model() if 'config' in subsets else None
 
