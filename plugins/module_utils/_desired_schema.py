@@ -58,7 +58,6 @@ _ANY_OPERATOR = [{'required': [operator]} for operator in OPERATORS]
 _ANY_CHECK_KEY = [{'required': [key]} for key in OPERATORS + CHECK_META_KEYS]
 
 
-
 def _path_section(section, description, **extra):
     """A section of dotted paths whose first part is a field of the section's facts.
 

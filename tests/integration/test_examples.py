@@ -102,11 +102,11 @@ def deployment(coder_sim_factory):
 
 def test_every_plugin_has_examples():
     assert len(DOCUMENTED) >= 27, "ansible-doc found %d plugins: is ANSIBLE_COLLECTIONS_PATH set?" % len(DOCUMENTED)
-    assert [name for _type, name, examples in DOCUMENTED if not examples.strip()] == []
+    assert [example[1] for example in DOCUMENTED if not example[2].strip()] == []
 
 
 @pytest.mark.parametrize("plugin_type, name, examples", PLAYBOOK_EXAMPLES,
-                         ids=["%s:%s" % (plugin_type, name) for plugin_type, name, _ in PLAYBOOK_EXAMPLES])
+                         ids=["%s:%s" % (example[0], example[1]) for example in PLAYBOOK_EXAMPLES])
 def test_the_examples_run_as_written(run_playbook, deployment, tmp_path, plugin_type, name, examples):
     home = tmp_path / "home"
     home.mkdir()
@@ -128,7 +128,7 @@ def test_the_examples_run_as_written(run_playbook, deployment, tmp_path, plugin_
 
 
 @pytest.mark.parametrize("name, index, block", INVENTORY_EXAMPLES,
-                         ids=["%s:%d" % (name, index) for name, index, _ in INVENTORY_EXAMPLES])
+                         ids=["%s:%d" % (example[0], example[1]) for example in INVENTORY_EXAMPLES])
 def test_the_inventory_examples_list_the_deployment(deployment, tmp_path, name, index, block):
     home = tmp_path / "home"
     home.mkdir()
