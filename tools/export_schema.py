@@ -47,6 +47,10 @@ def describe(schema, defs):
     # The schema's own error message says it best where it has one: "must be a date written YYYY-MM-DD".
     if schema.get('x-message', '').startswith('must be '):
         return schema['x-message'][len('must be '):]
+    fields = schema.get('propertyNames', {}).get('x-fields')
+    if fields:
+        rest = dict((key, value) for key, value in schema.items() if key != 'propertyNames')
+        return '%s whose keys start with %s' % (describe(rest, defs), ', '.join('`%s`' % name for name in fields))
     if '$ref' in schema:
         name = schema['$ref'].rsplit('/', 1)[1]
         return DEFINITION_NAMES.get(name) or describe(defs[name], defs)

@@ -131,7 +131,7 @@ class ActionModule(CoderAction):
         desired = DesiredState.from_document(desired, desired_source, params['baseline'])
         waivers = parse_waivers(_dates_as_text(waivers), waivers_source)
         subsets = required_subsets(desired)
-        facts, where, config_model = self._facts(params, subsets, warn)
+        facts, where, config_model = self._facts(params, subsets, desired.token_config_user, warn)
         context.update(coder_version=(facts.get('build') or {}).get('version'), token_role=_token_role(facts))
         result = evaluate(desired, facts, waivers, params['fail_on'], datetime.datetime.now(), config_model,
                           params['waiver_warn_days'])
@@ -158,7 +158,7 @@ class ActionModule(CoderAction):
             answer.update(failed=True, _ansible_verbose_always=True)
         return answer
 
-    def _facts(self, params, subsets, warn):
+    def _facts(self, params, subsets, user, warn):
         """(facts, where they come from, the deployment's own config model or None)."""
         if params['facts'] is not None:
             # Facts gathered earlier: nothing to fetch, so no connection at all.
@@ -167,11 +167,16 @@ class ActionModule(CoderAction):
             if missing:
                 raise InputError('facts lack %s, which the desired state checks; gather them with deployment_info '
                                  '(gather_subset) or leave facts unset' % ', '.join(missing))
+            given_user = (facts.get('token_config') or {}).get('user', 'me')
+            if 'token_config' in subsets and given_user != user:
+                raise InputError('facts hold the token_config of user %r, the desired state checks that of %r; '
+                                 'gather them with deployment_info (user) or leave facts unset'
+                                 % (given_user, user))
             return facts, facts.get('url') or 'the given facts', None
         with connect(params, warn, self._task_environment()) as client:
             deployment = Deployment(client)
             # The build info (one small request) gives the reports the Coder version even when no check reads it.
-            facts = gather_facts(deployment, sorted(set(subsets) | {'build'}),
+            facts = gather_facts(deployment, sorted(set(subsets) | {'build'}), user,
                                  processing_timeout=params['processing_timeout'])
             # Config keys resolve against the server's own options list, already fetched and normalized.
             return facts, deployment.url, deployment.config_model() if 'config' in subsets else None

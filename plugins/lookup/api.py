@@ -39,9 +39,9 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Read the signed-in user
+- name: Read the SSH host name prefix, as the server sends it
   ansible.builtin.debug:
-    msg: "{{ lookup('coder.coderd.api', '/users/me').username }}"
+    msg: "{{ lookup('coder.coderd.api', '/deployment/ssh').hostname_prefix }}"
 
 - name: Read the raw deployment config, as the server sends it
   ansible.builtin.set_fact:

@@ -30,6 +30,12 @@ seealso:
 '''
 
 EXAMPLES = r'''
+- name: Make the folder of the SSH configuration parts
+  ansible.builtin.file:
+    path: ~/.ssh/config.d
+    state: directory
+    mode: "0700"
+
 - name: Write an SSH host pattern for Coder workspaces
   ansible.builtin.copy:
     dest: ~/.ssh/config.d/coder

@@ -37,7 +37,7 @@ EXAMPLES = r'''
 
 - name: Compare the limits of two users
   ansible.builtin.debug:
-    msg: "{{ query('coder.coderd.token_config', 'admin', 'alice') | map(attribute='max_token_lifetime_seconds') }}"
+    msg: "{{ query('coder.coderd.token_config', 'admin', 'member') | map(attribute='max_token_lifetime_seconds') }}"
 '''
 
 RETURN = r'''

@@ -473,6 +473,21 @@ def find_option(options, key):
     return record_of[id(_KeyIndex(listed).lookup(key))]
 
 
+def catalog_types(keys):
+    """{key: documented type ('secret', 'struct', 'duration', ...)} of the settings ``keys`` name in the
+    shipped catalog; None for a key the catalog does not know (a newer server may)."""
+    index = _KeyIndex(_catalog().options)
+    types = {}
+    for key in keys:
+        try:
+            option = index.lookup(key)
+        except UnknownKeyError:
+            types[key] = None
+        else:
+            types[key] = _public_type(option.serpent_type, option.secret)
+    return types
+
+
 # --- the deployment config ---------------------------------------------------------------------
 
 def _config_body(raw):

@@ -32,10 +32,12 @@ except ImportError as exc:  # guarded: the error names the missing library
 from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _reports
 from ansible_collections.coder.coderd.plugins.module_utils._api import SUBSETS, join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS, compare, parse_spec
+from ansible_collections.coder.coderd.plugins.module_utils._config import catalog_types
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import (
-    CHECK_META_KEYS, PATH_SECTIONS, SCHEMA, WAIVERS_SCHEMA,
+    CHECK_META_KEYS, PATH_SECTIONS, SCHEMA, TOKEN_CONFIG_USER, WAIVERS_SCHEMA,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
+from ansible_collections.coder.coderd.plugins.module_utils._values import FACT_FIELDS
 from ansible_collections.coder.coderd.plugins.module_utils._units import parse_version, to_seconds, version_satisfies
 
 DEFAULT_SEVERITY = 'medium'
@@ -225,6 +227,9 @@ def _explain(error):
             for sub in fitting[0]:
                 lines.extend(_explain(sub))
             return lines
+    if 'x-fields' in schema:
+        # A propertyNames failure: the instance is the key, the path that of its mapping.
+        return [_unknown_field(list(error.absolute_path), error.instance, schema['x-fields'])]
     if 'x-message' in schema and error.validator in _MESSAGE_VALIDATORS:
         return [prefix + schema['x-message']]
     if error.validator == 'type':
@@ -234,18 +239,33 @@ def _explain(error):
                                                         _reports.clipped(repr(error.instance)))]
     if error.validator == 'additionalProperties':
         allowed = sorted(schema.get('properties', {}))
-        lines = []
-        for key in sorted(str(key) for key in error.instance if key not in schema.get('properties', {})):
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = ("did you mean '%s'?" % close[0]) if close else 'expected one of: ' + ', '.join(allowed)
-            lines.append('%s: unknown key; %s' % (_path_text(list(error.absolute_path) + [key]), hint))
-        return lines
+        return [_unknown_key(list(error.absolute_path), key, allowed)
+                for key in sorted(str(key) for key in error.instance if key not in schema.get('properties', {}))]
     if error.validator == 'required':
         missing = [name for name in error.validator_value if name not in error.instance]
         return [prefix + 'missing required key ' + ', '.join("'%s'" % name for name in missing)]
     if error.validator == 'minLength':
         return [prefix + 'must not be empty']
     return [prefix + error.message]
+
+
+def _unknown_key(parent, key, allowed, what='key', cutoff=0.6):
+    """'path.key: unknown key; did you mean ...?' for ``key`` of the mapping at ``parent``."""
+    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=cutoff)
+    hint = ("did you mean '%s'?" % close[0]) if close else 'expected one of: ' + ', '.join(allowed)
+    return '%s: unknown %s; %s' % (_path_text(parent + [str(key)]), what, hint)
+
+
+def _unknown_field(parent, key, fields):
+    """An unknown key of a section of dotted paths (``fields``: what the first part may be)."""
+    if key in OPERATORS + CHECK_META_KEYS:
+        # `update_check: {severity: low}`: a check key belongs inside the check of one field.
+        return '%s: unknown key; %s belongs inside the check of one field, e.g. %s: {eq: ..., %s: ...}; ' \
+               'fields: %s' % (_path_text(parent + [key]), key, fields[0], key, ', '.join(fields))
+    first, dot, rest = key.partition('.')
+    close = difflib.get_close_matches(first, fields, n=1)
+    hint = ("did you mean '%s'?" % (close[0] + dot + rest)) if close else 'fields: ' + ', '.join(fields)
+    return '%s: unknown key; %s' % (_path_text(parent + [key]), hint)
 
 
 def _schema_problems(document, schema):
@@ -319,6 +339,46 @@ def _semantic_problems(document):
     return problems
 
 
+def _value_problems(document):
+    """What the schema cannot know about values: a secret checked by anything but ``set``, and a plain
+    mapping where the field holds no mapping (a mistyped operator such as ``{equals: ...}``)."""
+    problems = []
+    config = document.get('config')
+    if isinstance(config, dict):
+        types = catalog_types(list(config))
+        for key, value in config.items():
+            kind = types[key]
+            if kind == 'secret' and not _checks_only_set(value):
+                problems.append('%s: a secret the server never returns; only {set: true} or {set: false} can '
+                                'check it' % _path_text(['config', key]))
+            elif kind not in (None, 'struct'):
+                problems.extend(_operator_typos(['config', key], value))
+    for section in PATH_SECTIONS:
+        entries = document.get(section)
+        for key, value in (entries.items() if isinstance(entries, dict) else ()):
+            # Below a mapping field (workspaces, ssh_config_options) the shape is the server's to say.
+            if FACT_FIELDS[section].get(str(key).partition('.')[0], dict) is not dict:
+                problems.extend(_operator_typos([section, key], value))
+    experiments = document.get('experiments')
+    for name in ('enabled', 'available', 'unknown'):
+        if isinstance(experiments, dict) and name in experiments:
+            problems.extend(_operator_typos(['experiments', name], experiments[name]))
+    return problems
+
+
+def _checks_only_set(value):
+    return _is_check_object(value) and set(value) - set(CHECK_META_KEYS) == {'set'}
+
+
+def _operator_typos(path, value):
+    """A plain mapping compared with a field that holds no mapping: its keys are meant as operators."""
+    if not isinstance(value, dict) or _is_check_object(value):
+        return []
+    if not value:
+        return ['%s: an empty mapping; give a value or a check such as {eq: ...}' % _path_text(path)]
+    return [_unknown_key(path, name, list(OPERATORS), 'operator', cutoff=0.5) for name in sorted(map(str, value))]
+
+
 def _date_problems(waivers):
     """Dates the schema's pattern lets through but the calendar does not have (2026-02-30)."""
     problems = []
@@ -353,7 +413,7 @@ def validate_document(document, source='desired state'):
     if not isinstance(document, dict):
         raise DesiredStateError(source, ['the document must be a mapping of sections (version, config, '
                                          'experiments, ...), got %s' % type(document).__name__])
-    problems = _unique(_schema_problems(document, SCHEMA) + _semantic_problems(document))
+    problems = _unique(_schema_problems(document, SCHEMA) + _semantic_problems(document) + _value_problems(document))
     if problems:
         problems.sort(key=_problem_path)
         raise DesiredStateError(source, problems)
@@ -399,32 +459,39 @@ def _document_checks(document, source):
                 checks.extend(_checks_for('experiments.' + name, 'experiments', name, experiments[name], source))
     for section in PATH_SECTIONS:
         for key, value in (document.get(section) or {}).items():
+            if section == 'token_config' and key == TOKEN_CONFIG_USER:
+                continue  # whose limit, not a check
             checks.extend(_checks_for('%s.%s' % (section, key), section, key, value, source))
     return checks
 
 
 class DesiredState:
-    """The checks of a desired-state document, plus those of a baseline that the document does not override."""
+    """The checks of a desired-state document, plus those of a baseline that the document does not override.
 
-    def __init__(self, checks, baseline_checks=()):
+    ``token_config_user``: whose token lifetime limit the token_config checks read ('me': the token's own user).
+    """
+
+    def __init__(self, checks, baseline_checks=(), token_config_user='me'):
         self.checks = list(checks)
         self.baseline_checks = list(baseline_checks)
+        self.token_config_user = token_config_user
 
     @classmethod
     def from_document(cls, document, source='desired state', baseline=None):
         """Check the limits of ``document`` (None for a baseline-only check), validate it and build its checks."""
-        checks = []
+        checks, user = [], 'me'
         if document is not None:
             check_limits(document, source)
             validate_document(document, source)
             checks = _document_checks(document, 'desired')
+            user = (document.get('token_config') or {}).get(TOKEN_CONFIG_USER, user)
         baseline_checks = []
         if baseline and baseline != 'none':
             baseline_checks = _document_checks(_baselines.baseline(baseline), 'baseline:' + baseline)
         if not checks and not baseline_checks:
             raise DesiredStateError(source, ['nothing to check: the desired state has no checks and no baseline '
                                              'was chosen'])
-        return cls(checks, baseline_checks)
+        return cls(checks, baseline_checks, user)
 
     def all_checks(self):
         return self.checks + self.baseline_checks

@@ -15,7 +15,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS
+from ansible_collections.coder.coderd.plugins.module_utils._values import FACT_FIELDS
 
 SEVERITIES = ('critical', 'high', 'medium', 'low', 'info')
 FAIL_ON_CHOICES = SEVERITIES + ('never',)
@@ -23,6 +26,8 @@ DEFAULT_FAIL_ON = 'low'
 CHECK_META_KEYS = ('severity', 'description', 'when')
 # Sections that address a part of the `coder` facts by a dotted path; `config` takes any key form.
 PATH_SECTIONS = ('api_root', 'build', 'ssh', 'stats', 'update_check', 'token_config')
+# token_config names the user whose limit it checks (the default, "me", depends on the token).
+TOKEN_CONFIG_USER = 'user'
 
 _DATE_PATTERN = r'^\d{4}-\d{2}-\d{2}$'
 _NUMBER_OR_TEXT = {'type': ['number', 'string'], 'x-message': 'must be a number, a duration such as "168h" or a version'}
@@ -43,7 +48,7 @@ _OPERANDS = {
     'contains': {'description': 'Text contains this text, or a list contains this item, or a mapping this key.'},
     'subset': {'type': 'array', 'description': 'Every item of the value is in this list.'},
     'superset': {'type': 'array', 'description': 'Every item of this list is in the value.'},
-    'set': {'type': 'boolean', 'description': 'The setting has a value (secrets: is configured).'},
+    'set': {'type': 'boolean', 'description': 'The setting has a value (secrets: is configured; the only check a secret takes).'},
     'version': {'type': 'string', 'description': 'A version constraint such as ">=2.30,<3".'},
 }
 if set(_OPERANDS) != set(OPERATORS):  # pragma: no cover - guards the two lists against drifting apart
@@ -51,6 +56,21 @@ if set(_OPERANDS) != set(OPERATORS):  # pragma: no cover - guards the two lists 
 
 _ANY_OPERATOR = [{'required': [operator]} for operator in OPERATORS]
 _ANY_CHECK_KEY = [{'required': [key]} for key in OPERATORS + CHECK_META_KEYS]
+
+
+def _path_section(section, description, **extra):
+    """A section of dotted paths whose first part is a field of the section's facts.
+
+    ``x-fields`` is our own keyword: the fields an unknown key's "did you mean" picks from.
+    """
+    fields = sorted(FACT_FIELDS[section])
+    return dict({
+        '$ref': '#/$defs/section',
+        'description': description,
+        'propertyNames': {'pattern': '^(%s)(\\.[^.]+)*$' % '|'.join(re.escape(name) for name in fields),
+                          'x-fields': fields},
+    }, **extra)
+
 
 SCHEMA = {
     '$schema': 'https://json-schema.org/draft/2020-12/schema',
@@ -81,14 +101,18 @@ SCHEMA = {
             'x-message': 'must be a list of experiment names or a mapping of include, exclude, enabled, '
                          'available, unknown',
         },
-        'api_root': {'$ref': '#/$defs/section', 'description': 'Checks on GET /api/v2/ (message).'},
-        'build': {'$ref': '#/$defs/section', 'description': 'Checks on the build info, by field name.'},
-        'ssh': {'$ref': '#/$defs/section', 'description': 'Checks on the SSH configuration.'},
-        'stats': {'$ref': '#/$defs/section', 'description': 'Checks on deployment stats, dotted paths '
-                  'such as workspaces.failed.'},
-        'update_check': {'$ref': '#/$defs/section', 'description': 'Checks on the update check (current, version, url).'},
-        'token_config': {'$ref': '#/$defs/section', 'description': 'Checks on the token lifetime limit '
-                         '(max_token_lifetime compares as a duration).'},
+        'api_root': _path_section('api_root', 'Checks on GET /api/v2/ (message).'),
+        'build': _path_section('build', 'Checks on the build info, by field name.'),
+        'ssh': _path_section('ssh', 'Checks on the SSH configuration.'),
+        'stats': _path_section('stats', 'Checks on deployment stats, dotted paths such as workspaces.failed.'),
+        'update_check': _path_section('update_check', 'Checks on the update check (current, version, url).'),
+        'token_config': _path_section('token_config', (
+            'Checks on the token lifetime limit (max_token_lifetime compares as a duration) of the user named '
+            'by user, else of the token\'s own user.'), properties={TOKEN_CONFIG_USER: {
+                'type': 'string', 'minLength': 1,
+                'description': 'The username or user ID whose limit is checked, so that the result does not '
+                               'depend on whose token runs the check (owners get a shorter limit by default). '
+                               'Default: the token\'s own user.'}}),
     },
     '$defs': {
         'severity': {'enum': list(SEVERITIES)},

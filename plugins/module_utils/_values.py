@@ -132,35 +132,53 @@ def normalize_build_info(raw):
     return build
 
 
+_SSH_FIELDS = (
+    ('hostname_prefix', str, SENT),
+    ('hostname_suffix', str, OPTIONAL),        # since v2.22
+    ('ssh_config_options', dict, SENT_OR_NULL),
+)
+_UPDATE_CHECK_FIELDS = (('current', bool, SENT), ('version', str, SENT), ('url', str, SENT))
+_API_ROOT_FIELDS = (('message', str, SENT),)
+_STATS_FIELDS = (
+    ('aggregated_from', str, SENT),
+    ('collected_at', str, SENT),
+    ('next_update_at', str, SENT),
+    ('workspaces', dict, SENT),
+    ('session_count', dict, SENT),
+)
+_TOKEN_CONFIG_FIELDS = (('user', str), ('max_token_lifetime_seconds', int), ('max_token_lifetime', str),
+                        ('max_token_lifetime_ns', int))
+
+# The top-level fields of each small endpoint's facts and their types, for what checks them
+# before any request (the desired-state schema).
+FACT_FIELDS = {
+    'api_root': dict((name, kind) for name, kind, _presence in _API_ROOT_FIELDS),
+    'build': dict([(name, kind) for name, kind, _presence in _BUILD_INFO_FIELDS] + [('version_info', dict)]),
+    'ssh': dict((name, kind) for name, kind, _presence in _SSH_FIELDS),
+    'stats': dict((name, kind) for name, kind, _presence in _STATS_FIELDS),
+    'update_check': dict((name, kind) for name, kind, _presence in _UPDATE_CHECK_FIELDS),
+    'token_config': dict(_TOKEN_CONFIG_FIELDS),
+}
+
+
 def normalize_ssh(raw):
     """/deployment/ssh; the keys of `ssh_config_options` are SSH option names and stay as sent."""
-    return documented_fields(raw, '/deployment/ssh', (
-        ('hostname_prefix', str, SENT),
-        ('hostname_suffix', str, OPTIONAL),        # since v2.22
-        ('ssh_config_options', dict, SENT_OR_NULL),
-    ))
+    return documented_fields(raw, '/deployment/ssh', _SSH_FIELDS)
 
 
 def normalize_update_check(raw):
     """/updatecheck: {current, version, url}."""
-    return documented_fields(raw, '/updatecheck', (
-        ('current', bool, SENT), ('version', str, SENT), ('url', str, SENT)))
+    return documented_fields(raw, '/updatecheck', _UPDATE_CHECK_FIELDS)
 
 
 def normalize_api_root(raw):
     """GET /api/v2/: {message}."""
-    return documented_fields(raw, '/api/v2/', (('message', str, SENT),))
+    return documented_fields(raw, '/api/v2/', _API_ROOT_FIELDS)
 
 
 def normalize_stats(raw):
     """/deployment/stats with lower-case keys (the wire says P50/P95); timestamps stay RFC 3339 strings."""
-    return _snake_keys(documented_fields(raw, '/deployment/stats', (
-        ('aggregated_from', str, SENT),
-        ('collected_at', str, SENT),
-        ('next_update_at', str, SENT),
-        ('workspaces', dict, SENT),
-        ('session_count', dict, SENT),
-    )))
+    return _snake_keys(documented_fields(raw, '/deployment/stats', _STATS_FIELDS))
 
 
 def normalize_token_config(raw, user='me'):

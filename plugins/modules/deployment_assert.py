@@ -196,6 +196,12 @@ EXAMPLES = r'''
         reason: break-glass admin login until the IdP migration (TICKET-123)
         expires: "2026-12-31"
 
+- name: Gather the facts once
+  coder.coderd.deployment_info:
+    url: https://coder.example.com
+    token: "{{ coder_token }}"
+    gather_subset: [update_check]
+
 - name: Check facts gathered earlier, without another request
   coder.coderd.deployment_assert:
     facts: "{{ ansible_facts.coder }}"

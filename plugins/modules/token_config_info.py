@@ -56,10 +56,10 @@ EXAMPLES = r'''
       url: https://coder.example.com
       token: "{{ coder_auditor_token }}"
   block:
-    - name: Read the token lifetime limit of user alice
+    - name: Read the token lifetime limit of the user named member
       coder.coderd.token_config_info:
-        user: alice
-      register: alice_tokens
+        user: member  # a username or a user ID
+      register: member_tokens
 '''
 
 RETURN = r'''

@@ -44,8 +44,8 @@ def connection(sim):
 
 
 def example_vars(sim, report_dir):
-    """playbooks/drift_check.yml checks desired/example.yml; its waiver comes with it."""
-    return dict(connection(sim), coder_waivers_file="desired/example-waivers.yml", coder_report_dir=str(report_dir))
+    """playbooks/drift_check.yml on desired/example.yml with its waiver."""
+    return dict(connection(sim), coder_desired_file="desired/example.yml", coder_waivers_file="desired/example-waivers.yml", coder_report_dir=str(report_dir))
 
 
 def requests_by_path(sim):
