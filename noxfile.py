@@ -37,11 +37,16 @@ CONSTRAINTS = "tests/requirements-dev.txt"
 # sanity, build the docs, generate files and run the demo.
 CORE_LINES = {
     "2.21": ("2.21.5", ">=3.12,<3.15"),
+    "2.20": ("2.20.10", ">=3.12,<3.15"),
     "2.19": ("2.19.14", ">=3.11,<3.14"),
+    "2.18": ("2.18.19", ">=3.11,<3.14"),
+    "2.17": ("2.17.14", ">=3.10,<3.13"),
+    "2.16": ("2.16.19", ">=3.10,<3.13"),
 }
 MAIN_LINE = next(iter(CORE_LINES))
 MAIN_PYTHON = CORE_LINES[MAIN_LINE][1]
-SANITY_LINES = (MAIN_LINE,)
+# Red Hat's certification of partner collections runs sanity on 2.16, 2.18 and 2.20.
+SANITY_LINES = (MAIN_LINE, "2.20", "2.18", "2.16")
 
 # What the unit and integration tests import besides ansible-core (test_packaging runs
 # ansible-builder).
