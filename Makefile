@@ -1,6 +1,6 @@
 # Entry points. The work is done by the nox sessions of noxfile.py and antsibull-nox.toml, run by
 # the nox that "setup" installs into .venv; docs/contributing.md lists the sessions.
-.PHONY: setup test demo docs generate bench units integration sanity lint compat clean
+.PHONY: setup test demo docs generate bench units integration sanity lint compat minimums clean
 
 PYTHON ?= python3
 NOX = .venv/bin/nox
@@ -33,6 +33,9 @@ units integration sanity compat: $(NOX)
 
 lint: $(NOX)
 	$(NOX) --session ansible-lint
+
+minimums: $(NOX)
+	$(NOX) --session minimums
 
 # Keeps .venv and .nox, which are slow to rebuild; remove them by hand to start from scratch.
 clean:

@@ -159,6 +159,44 @@ for core_line in list(CORE_LINES)[1:]:
     add_pytest_session("integration", INTEGRATION_FOLDERS, core_line, *INTEGRATION_ARGS)
 
 
+# The oldest stack the collection supports: the oldest core line on its oldest controller Python,
+# and Python 3.9 on managed hosts (RHEL 9's), each with the oldest versions of requirements.txt.
+MINIMUM_LINE = "2.16"
+MINIMUM_CONTROLLER_PYTHON = "3.10"
+MINIMUM_MANAGED_PYTHON = "3.9"
+# Modules, on both paths (in-process and through AnsiballZ on the managed host's Python), the
+# lookups, the drift check (jsonschema) and the client's own tests.
+MINIMUM_TESTS = ("tests/integration/test_modules_info.py", "tests/integration/test_lookups.py",
+                 "tests/integration/test_drift_check.py", "tests/unit/plugins/module_utils/test_client.py")
+
+
+def minimum_requirements():
+    """requirements.txt with each "name>=version" made "name==version"."""
+    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    return [line.strip().replace(">=", "==") for line in lines if line.strip() and not line.startswith("#")]
+
+
+@nox.session(python=MINIMUM_CONTROLLER_PYTHON)
+def minimums(session):
+    """Run the modules, lookups and drift check with exactly the minimums that requirements.txt declares."""
+    setup = collection_for(session, MINIMUM_LINE)
+    install(session, "pytest", "pytest-xdist")
+    # Not constrained by the tools' pins: these are the oldest versions, not the newest.
+    session.install(*minimum_requirements())
+    # The managed host's Python gets only what a module needs there (jsonschema is the controller's).
+    managed = Path(session.create_tmp()) / "managed-python"
+    session.run("python%s" % MINIMUM_MANAGED_PYTHON, "-m", "venv", "--clear", str(managed), external=True)
+    session.run(str(managed / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                *[line for line in minimum_requirements() if not line.startswith("jsonschema")], external=True)
+    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    env = dict(ansible_env(setup), CODERD_TEST_MANAGED_PYTHON=str(managed / "bin" / "python"))
+    session.run("python", "-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider", *INTEGRATION_ARGS,
+                *(session.posargs or MINIMUM_TESTS), env=env)
+
+
+nox.options.sessions.append("minimums")
+
+
 @nox.session(python=MAIN_PYTHON, default=False)
 def generate(session):
     """Write every generated file: the option catalog, the desired-state schema and its reference page."""

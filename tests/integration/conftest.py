@@ -67,7 +67,8 @@ def _hermetic_environment(workdir, collections_path, capture_path):
     config_dir.mkdir(exist_ok=True)
     environment.update(
         ANSIBLE_COLLECTIONS_PATH=str(collections_path),
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        # The managed hosts' Python; the session "minimums" gives them an older one than the controller's.
+        ANSIBLE_PYTHON_INTERPRETER=os.environ.get("CODERD_TEST_MANAGED_PYTHON", sys.executable),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_HOST_KEY_CHECKING="0",
         ANSIBLE_RETRY_FILES_ENABLED="0",
