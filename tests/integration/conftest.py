@@ -167,3 +167,14 @@ def run_playbook(tmp_path):
 def pytest_configure(config):
     # The reliability suite's summary line: xdist's controller loads no conftest of that package.
     config.pluginmanager.import_plugin("reliability.summary")
+
+
+@pytest.fixture
+def templated():
+    """``templated(value)``: what ``"{{ expression }}"`` gives for a number or a string: the value itself
+    since ansible-core 2.19, its text before (older cores keep only lists, dicts and booleans)."""
+    from ansible.release import __version__
+
+    keeps_types = tuple(int(part) for part in __version__.split(".")[:2]) >= (2, 19)
+    return lambda value: value if keeps_types else str(value)
+

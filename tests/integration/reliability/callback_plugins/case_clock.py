@@ -37,10 +37,12 @@ class CallbackModule(CallbackBase):
         self._started[(host.get_name(), task._uuid)] = time.monotonic()
 
     def _finished(self, result):
-        started = self._started.pop((result.host.get_name(), result.task._uuid), None)
+        # Public since ansible-core 2.19; before, _host and _task.
+        host, task = getattr(result, "host", None) or result._host, getattr(result, "task", None) or result._task
+        started = self._started.pop((host.get_name(), task._uuid), None)
         if started is None:
             return
-        line = json.dumps({"task": result.task.get_name(), "host": result.host.get_name(),
+        line = json.dumps({"task": task.get_name(), "host": host.get_name(),
                            "seconds": round(time.monotonic() - started, 3)})
         with open(self.get_option("path"), "a", encoding="utf-8") as clock:
             clock.write(line + "\n")
