@@ -184,7 +184,7 @@ def minimums(session):
     # Not constrained by the tools' pins: these are the oldest versions, not the newest.
     session.install(*minimum_requirements())
     # The managed host's Python gets only what a module needs there (jsonschema is the controller's).
-    managed = Path(session.create_tmp()) / "managed-python"
+    managed = Path(session.create_tmp()).resolve() / "managed-python"
     session.run("python%s" % MINIMUM_MANAGED_PYTHON, "-m", "venv", "--clear", str(managed), external=True)
     session.run(str(managed / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q",
                 *[line for line in minimum_requirements() if not line.startswith("jsonschema")], external=True)

@@ -34,7 +34,7 @@ description:
 author:
   - coder.coderd contributors (@coder-coderd)
 requirements:
-  - jsonschema >= 4.0.0 on the controller
+  - jsonschema >= 4.18.0 on the controller
 extends_documentation_fragment:
   - coder.coderd._connection
   - coder.coderd._attributes.controller
