@@ -177,4 +177,3 @@ def templated():
 
     keeps_types = tuple(int(part) for part in __version__.split(".")[:2]) >= (2, 19)
     return lambda value: value if keeps_types else str(value)
-

@@ -199,7 +199,7 @@ def with_password(url, password):
 
 
 def test_a_url_password_is_never_shown_or_stored(run_playbook, coder_sim_factory, refused_url, canary, tally,
-                                                  tmp_path):
+                                                 tmp_path):
     password = "urlpw-" + canary.header_value[-16:]
     healthy = coder_sim_factory(state=canary.state())
     down = refused_url
