@@ -37,11 +37,16 @@ CONSTRAINTS = "tests/requirements-dev.txt"
 # sanity, build the docs, generate files and run the demo.
 CORE_LINES = {
     "2.21": ("2.21.5", ">=3.12,<3.15"),
+    "2.20": ("2.20.10", ">=3.12,<3.15"),
     "2.19": ("2.19.14", ">=3.11,<3.14"),
+    "2.18": ("2.18.19", ">=3.11,<3.14"),
+    "2.17": ("2.17.14", ">=3.10,<3.13"),
+    "2.16": ("2.16.19", ">=3.10,<3.13"),
 }
 MAIN_LINE = next(iter(CORE_LINES))
 MAIN_PYTHON = CORE_LINES[MAIN_LINE][1]
-SANITY_LINES = (MAIN_LINE,)
+# Red Hat's certification of partner collections runs sanity on 2.16, 2.18 and 2.20.
+SANITY_LINES = (MAIN_LINE, "2.20", "2.18", "2.16")
 
 # What the unit and integration tests import besides ansible-core (test_packaging runs
 # ansible-builder).
@@ -51,8 +56,13 @@ TEST_PACKAGES = ("pytest", "pytest-xdist", "requests", "jsonschema", "pyyaml", "
 SIMULATOR = ROOT / "simulator"
 
 nox.options.reuse_venv = "yes"
-# What "make test" runs, in this order; sessions of the other core lines come last.
+# What "make test" runs, in this order; sessions of the other core lines come last. Every session
+# of every line takes about an hour on 2 cores, twice CI's limit: "make test" runs the units of
+# every line, the integration tests of the newest and the oldest, sanity of the newest;
+# "make test-all" also runs the sessions tagged REST (the other integration and sanity lanes).
 nox.options.sessions = []
+REST = "rest"
+OLDEST_LINE = list(CORE_LINES)[-1]
 
 
 def install(session, *packages):
@@ -87,7 +97,7 @@ def ansible_env(setup):
     return {"ANSIBLE_COLLECTIONS_PATH": place, "PYTHONPATH": place}
 
 
-def add_pytest_session(name, folders, line, *pytest_args):
+def add_pytest_session(name, folders, line, *pytest_args, in_make_test=True):
     def run(session):
         setup = collection_for(session, line)
         install(session, *TEST_PACKAGES)
@@ -97,11 +107,12 @@ def add_pytest_session(name, folders, line, *pytest_args):
     run.__doc__ = "Run %s with ansible-core %s (pytest arguments and test paths go after --)." % (
         " and ".join(folders), line)
     nox.session(name="%s-%s" % (name, line), python=CORE_LINES[line][1],
-                tags=[name if line == MAIN_LINE else "compat"])(run)
-    nox.options.sessions.append("%s-%s" % (name, line))
+                tags=[name if line == MAIN_LINE else "compat"] + ([] if in_make_test else [REST]))(run)
+    if in_make_test:
+        nox.options.sessions.append("%s-%s" % (name, line))
 
 
-def add_sanity_session(line):
+def add_sanity_session(line, in_make_test=True):
     def run(session):
         setup = collection_for(session, line)
         # Without the shellcheck program ansible-test skips its shellcheck test with only a
@@ -113,8 +124,10 @@ def add_sanity_session(line):
             session.run("ansible-test", "sanity", "--color", "no", "--python", python, *session.posargs)
 
     run.__doc__ = "Run ansible-test sanity of ansible-core %s on the session's Python, without containers." % line
-    nox.session(name="sanity-%s" % line, python=CORE_LINES[line][1], tags=["sanity"])(run)
-    nox.options.sessions.append("sanity-%s" % line)
+    nox.session(name="sanity-%s" % line, python=CORE_LINES[line][1],
+                tags=["sanity"] + ([] if in_make_test else [REST]))(run)
+    if in_make_test:
+        nox.options.sessions.append("sanity-%s" % line)
 
 
 def install_get_pip_standin(session):
@@ -147,11 +160,50 @@ add_pytest_session("units", UNIT_FOLDERS, MAIN_LINE)
 INTEGRATION_ARGS = ("-n", "auto", "--dist", "worksteal")
 add_pytest_session("integration", INTEGRATION_FOLDERS, MAIN_LINE, *INTEGRATION_ARGS)
 for core_line in SANITY_LINES:
-    add_sanity_session(core_line)
+    add_sanity_session(core_line, in_make_test=core_line == MAIN_LINE)
 nox.options.sessions += ["ansible-lint", "docs-check", "extra-checks", "docs"]
 for core_line in list(CORE_LINES)[1:]:
     add_pytest_session("units", UNIT_FOLDERS, core_line)
-    add_pytest_session("integration", INTEGRATION_FOLDERS, core_line, *INTEGRATION_ARGS)
+    add_pytest_session("integration", INTEGRATION_FOLDERS, core_line, *INTEGRATION_ARGS,
+                       in_make_test=core_line == OLDEST_LINE)
+
+
+# The oldest stack the collection supports: the oldest core line on its oldest controller Python,
+# and Python 3.9 on managed hosts (RHEL 9's), each with the oldest versions of requirements.txt.
+MINIMUM_LINE = "2.16"
+MINIMUM_CONTROLLER_PYTHON = "3.10"
+MINIMUM_MANAGED_PYTHON = "3.9"
+# Modules, on both paths (in-process and through AnsiballZ on the managed host's Python), the
+# lookups, the drift check (jsonschema) and the client's own tests.
+MINIMUM_TESTS = ("tests/integration/test_modules_info.py", "tests/integration/test_lookups.py",
+                 "tests/integration/test_drift_check.py", "tests/unit/plugins/module_utils/test_client.py")
+
+
+def minimum_requirements():
+    """requirements.txt with each "name>=version" made "name==version"."""
+    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    return [line.strip().replace(">=", "==") for line in lines if line.strip() and not line.startswith("#")]
+
+
+@nox.session(python=MINIMUM_CONTROLLER_PYTHON)
+def minimums(session):
+    """Run the modules, lookups and drift check with exactly the minimums that requirements.txt declares."""
+    setup = collection_for(session, MINIMUM_LINE)
+    install(session, "pytest", "pytest-xdist")
+    # Not constrained by the tools' pins: these are the oldest versions, not the newest.
+    session.install(*minimum_requirements())
+    # The managed host's Python gets only what a module needs there (jsonschema is the controller's).
+    managed = Path(session.create_tmp()).resolve() / "managed-python"
+    session.run("python%s" % MINIMUM_MANAGED_PYTHON, "-m", "venv", "--clear", str(managed), external=True)
+    session.run(str(managed / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                *[line for line in minimum_requirements() if not line.startswith("jsonschema")], external=True)
+    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    env = dict(ansible_env(setup), CODERD_TEST_MANAGED_PYTHON=str(managed / "bin" / "python"))
+    session.run("python", "-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider", *INTEGRATION_ARGS,
+                *(session.posargs or MINIMUM_TESTS), env=env)
+
+
+nox.options.sessions.append("minimums")
 
 
 @nox.session(python=MAIN_PYTHON, default=False)

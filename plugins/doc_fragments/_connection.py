@@ -86,7 +86,9 @@ notes:
     origin (scheme, host and port); a redirect elsewhere fails with an error, except the upgrade of C(http://host)
     to C(https://host) on the default ports.
 requirements:
-  - requests >= 2.25
+  - Python 3.9 or newer where the task runs
+  - requests >= 2.25.1
+  - urllib3 >= 1.26.5
 '''
 
     # Lookups and the inventory read the same options through Ansible's option layer, which applies

@@ -154,29 +154,28 @@ groups:
 compose:
   coder_access_url: coder_config.access_url
 
----
+# Three more inventory files, each one a file of its own:
+
 # me.coder.yml: the deployment of `coder login` (or CODER_URL and CODER_SESSION_TOKEN), nothing else to say
-plugin: coder.coderd.deployments
+#   plugin: coder.coderd.deployments
 
----
 # members.coder.yml: member tokens cannot read the config or the stats
-plugin: coder.coderd.deployments
-gather: [all, '!config', '!stats']
-deployments:
-  - url: https://coder.example.com
-    token_env: CODER_TOKEN
+#   plugin: coder.coderd.deployments
+#   gather: [all, '!config', '!stats']
+#   deployments:
+#     - url: https://coder.example.com
+#       token_env: CODER_TOKEN
 
----
 # cached.coder.yml: read the fleet at most once an hour
-plugin: coder.coderd.deployments
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/coder-inventory
-cache_timeout: 3600
-fail_on_error: true
-deployments:
-  - url: https://coder.example.com
-    token_env: CODER_TOKEN
+#   plugin: coder.coderd.deployments
+#   cache: true
+#   cache_plugin: ansible.builtin.jsonfile
+#   cache_connection: ~/.cache/coder-inventory
+#   cache_timeout: 3600
+#   fail_on_error: true
+#   deployments:
+#     - url: https://coder.example.com
+#       token_env: CODER_TOKEN
 '''
 
 import os

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
 import json
 import re
 import socket
@@ -117,6 +118,10 @@ class _BoundedRetry(Retry):
     2.5): sharing that name let urllib3's default silently replace ours.
     """
 
+    # The longest backoff sleep. urllib3 1.26 reads it from the class (BACKOFF_MAX before 1.26.9);
+    # urllib3 2 takes it as the backoff_max argument (see _build_session).
+    DEFAULT_BACKOFF_MAX = BACKOFF_MAX = 10
+
     def __init__(self, *args, **kwargs):
         self.on_retry = kwargs.pop('on_retry', None)
         self.wait_limit = kwargs.pop('wait_limit', None)
@@ -187,12 +192,15 @@ class CoderClient:
         # The credentials (token and headers) go with each request, never on the session: only
         # request() decides where they may be sent.
         session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
+        # urllib3 1.26 has no backoff_max argument (a TypeError there): it caps by the class attribute.
+        cap = {'backoff_max': _BoundedRetry.DEFAULT_BACKOFF_MAX} \
+            if 'backoff_max' in inspect.signature(Retry.__init__).parameters else {}
         retry = _BoundedRetry(
             total=settings.retries, connect=settings.retries, read=settings.retries, status=settings.retries,
             other=0, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset(['GET', 'HEAD']),
-            backoff_factor=0.5, backoff_max=10, respect_retry_after_header=True, raise_on_status=False,
+            backoff_factor=0.5, respect_retry_after_header=True, raise_on_status=False,
             raise_on_redirect=False, redirect=False, on_retry=self._report_retry,
-            wait_limit=settings.timeout)
+            wait_limit=settings.timeout, **cap)
         adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
         session.mount('http://', adapter)
         session.mount('https://', adapter)

@@ -47,6 +47,8 @@ description:
   - See the drift check guide (C(docs/drift-checks.md)) for the document format, operators and baselines.
 author:
   - coder.coderd contributors (@coder-coderd)
+requirements:
+  - jsonschema >= 4.18.0 on the controller
 extends_documentation_fragment:
   - coder.coderd._connection
   - coder.coderd._attributes.controller

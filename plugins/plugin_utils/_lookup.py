@@ -26,6 +26,26 @@ class CoderLookup(LookupBase):
     """
 
     def run(self, terms, variables=None, **kwargs):
+        try:
+            deployment = self._open(variables, kwargs)
+        except AnsibleLookupError:
+            raise
+        except AnsibleError as exc:
+            # Before ansible-core 2.19 any other error class out of a lookup was "an unhandled
+            # exception", shown with its class and, at -vvv, a traceback.
+            raise AnsibleLookupError(str(exc)) from None
+        try:
+            return make_unsafe(self.fetch(deployment, list(terms)))
+        except AnsibleLookupError:
+            raise
+        except AnsibleError as exc:
+            raise AnsibleLookupError(str(exc)) from None
+        except Exception as exc:  # pylint: disable=broad-except
+            raise AnsibleLookupError(failure_text(exc)) from None
+        finally:
+            deployment.client.close()
+
+    def _open(self, variables, kwargs):
         # The option layer applies the ansible_coder_* vars and ANSIBLE_CODER_* env (the PLUGINS doc fragment).
         self.set_options(var_options=connection_variables(variables or {}, self._templar.template), direct=kwargs)
         # Ansible drops unknown keyword options silently; a mistyped url= must not fall back to CODER_URL.
@@ -33,15 +53,7 @@ class CoderLookup(LookupBase):
         if unknown:
             known = sorted(name for name in self._options if not name.startswith('_'))
             raise AnsibleLookupError('unknown option %s; the options are: %s' % (', '.join(unknown), ', '.join(known)))
-        deployment = open_deployment(self)
-        try:
-            return make_unsafe(self.fetch(deployment, list(terms)))
-        except AnsibleError:
-            raise
-        except Exception as exc:  # pylint: disable=broad-except
-            raise AnsibleLookupError(failure_text(exc))
-        finally:
-            deployment.client.close()
+        return open_deployment(self)
 
     def fetch(self, deployment, terms):
         raise NotImplementedError('%s must define fetch()' % type(self).__name__)

@@ -67,7 +67,8 @@ def _hermetic_environment(workdir, collections_path, capture_path):
     config_dir.mkdir(exist_ok=True)
     environment.update(
         ANSIBLE_COLLECTIONS_PATH=str(collections_path),
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        # The managed hosts' Python; the session "minimums" gives them an older one than the controller's.
+        ANSIBLE_PYTHON_INTERPRETER=os.environ.get("CODERD_TEST_MANAGED_PYTHON", sys.executable),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_HOST_KEY_CHECKING="0",
         ANSIBLE_RETRY_FILES_ENABLED="0",
@@ -166,3 +167,13 @@ def run_playbook(tmp_path):
 def pytest_configure(config):
     # The reliability suite's summary line: xdist's controller loads no conftest of that package.
     config.pluginmanager.import_plugin("reliability.summary")
+
+
+@pytest.fixture
+def templated():
+    """``templated(value)``: what ``"{{ expression }}"`` gives for a number or a string: the value itself
+    since ansible-core 2.19, its text before (older cores keep only lists, dicts and booleans)."""
+    from ansible.release import __version__
+
+    keeps_types = tuple(int(part) for part in __version__.split(".")[:2]) >= (2, 19)
+    return lambda value: value if keeps_types else str(value)

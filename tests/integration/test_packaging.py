@@ -30,7 +30,7 @@ WIRE_FORMATS = {
 # would drop them silently.
 MUST_SHIP = [
     "MANIFEST.json", "FILES.json", "README.md", "LICENSE", "meta/runtime.yml", "meta/execution-environment.yml",
-    "meta/ee-requirements.txt", "plugins/action/deployment_info.py", "plugins/modules/deployment_info.py",
+    "requirements.txt", "plugins/action/deployment_info.py", "plugins/modules/deployment_info.py",
     "plugins/module_utils/_option_catalog.py", "plugins/filter/duration.yml", "plugins/test/version_satisfies.yml",
     "roles/deployment_check/meta/argument_specs.yml", "playbooks/drift_check.yml", "docs/desired-state.schema.json",
     "docs/docsite/links.yml", "docs/getting-started.md",

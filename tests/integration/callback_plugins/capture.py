@@ -39,13 +39,17 @@ class CallbackModule(CallbackBase):
         self._started[(host.get_name(), task._uuid)] = time.monotonic()
 
     def _record(self, result, status):
-        started = self._started.pop((result.host.get_name(), result.task._uuid), None)
+        # ansible-core 2.19 made the task result's host, task and result public; before, they had a
+        # leading underscore.
+        host, task, fields = (getattr(result, name, None) or getattr(result, "_" + name)
+                              for name in ("host", "task", "result"))
+        started = self._started.pop((host.get_name(), task._uuid), None)
         line = json.dumps(
             {
-                "task": result.task.get_name(),
-                "host": result.host.get_name(),
+                "task": task.get_name(),
+                "host": host.get_name(),
                 "status": status,
-                "result": strip_internal_keys(dict(result.result)),
+                "result": strip_internal_keys(dict(fields)),
                 # Seconds the task itself ran: timing assertions must not include playbook start-up.
                 "duration": None if started is None else time.monotonic() - started,
             },

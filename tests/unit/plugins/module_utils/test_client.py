@@ -8,6 +8,7 @@ from importlib import resources
 
 import pytest
 import requests.certs
+from urllib3.exceptions import ConnectTimeoutError
 
 from coder_sim import DEFAULT_TOKENS
 
@@ -137,6 +138,16 @@ def test_persistent_503_fails_after_the_configured_retries(coder_sim):
     assert error.status == 503
     assert coder_sim.request_count("/api/v2/buildinfo") == 3
     assert seconds < LOAD_SLACK  # the back-off between the tries stays short (0 s, then 1 s)
+
+
+def test_the_backoff_between_retries_is_capped_on_both_urllib3_lines(refused_url):
+    # urllib3 2 takes the cap as an argument that urllib3 1.26 (RHEL 9) does not know, where
+    # passing it made building any client a TypeError.
+    with client(refused_url, retries=20) as coder:
+        retry = coder._session.get_adapter(refused_url).max_retries
+    while len(retry.history) < 12:
+        retry = retry.increment("GET", "/api/v2/buildinfo", error=ConnectTimeoutError("no answer"))
+    assert retry.get_backoff_time() == 10  # uncapped, the twelfth retry would sleep 0.5 s * 2**11
 
 
 def test_a_post_is_not_repeated_after_a_5xx(coder_sim):
