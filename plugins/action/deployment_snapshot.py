@@ -12,7 +12,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._api import Deploymen
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._reports import atomic_write
-from ansible_collections.coder.coderd.plugins.module_utils._snapshot import (
+from ansible_collections.coder.coderd.plugins.plugin_utils._snapshot import (
     SECTIONS, VERSION_PINS, chosen_sections, required_subsets, take_snapshot,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._tasks import connect

@@ -17,12 +17,7 @@ __metaclass__ = type
 
 import io
 
-try:
-    import yaml
-    YAML_IMPORT_ERROR = None
-except ImportError as exc:  # guarded: the error names the missing library
-    yaml = None
-    YAML_IMPORT_ERROR = exc
+import yaml
 
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
@@ -169,8 +164,6 @@ def _ssh_section(ssh):
 
 def render(document, comments, url):
     """The document as YAML: the $schema line, a header, one line per entry, config entries commented."""
-    if YAML_IMPORT_ERROR is not None:
-        raise InputError('writing a snapshot needs the Python library PyYAML: %s' % YAML_IMPORT_ERROR)
     lines = [
         '# yaml-language-server: $schema=' + SCHEMA_URL,
         '# Desired state of %s, written by coder.coderd.deployment_snapshot.' % url,

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the coder.coderd collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The snapshot core (plugins/module_utils/_snapshot.py): facts built from the real wire bodies in, YAML out."""
+"""The snapshot core (plugins/plugin_utils/_snapshot.py): facts built from the real wire bodies in, YAML out."""
 
 import copy
 import datetime
@@ -13,7 +13,7 @@ import pytest
 import yaml
 from coder_sim.examples import example as load
 
-from ansible_collections.coder.coderd.plugins.module_utils import _snapshot
+from ansible_collections.coder.coderd.plugins.plugin_utils import _snapshot
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 from ansible_collections.coder.coderd.plugins.module_utils._units import version_satisfies
 from ansible_collections.coder.coderd.plugins.module_utils._values import (
