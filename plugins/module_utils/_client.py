@@ -39,6 +39,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._errors import InputE
 
 API_PREFIX = '/api/v2'
 MAX_BODY_BYTES = 16 * 1024 * 1024
+_READ_BYTES = 65536
 # Coder's deepest answer (the health report) nests 8 levels. Refusing anything deeper than this
 # before decoding keeps every recursive walk of the answer (the JSON decoder, the value model,
 # Ansible's templating and result handling) far from Python's recursion limit.
@@ -431,13 +432,13 @@ def _read_body(fail, response, timeout):
     """Read at most MAX_BODY_BYTES within ``timeout``: a trickling or endless body cannot hang us."""
     deadline = time.monotonic() + timeout
     raw = response.raw
-    # read1() returns whatever has arrived, so the deadline is checked while a body trickles in;
-    # urllib3 1.x lacks it and falls back to fixed-size reads.
-    read_some = getattr(raw, 'read1', None) or raw.read
+    # read1() returns whatever has arrived, so the deadline is checked while a body trickles in.
+    read1 = getattr(raw, 'read1', None)
+    read_some = (lambda: read1(_READ_BYTES, decode_content=True)) if read1 else (lambda: _read_arrived(raw))
     chunks, size = [], 0
     try:
         while True:
-            chunk = read_some(65536, decode_content=True)
+            chunk = read_some()
             if not chunk:
                 break
             chunks.append(chunk)
@@ -452,6 +453,23 @@ def _read_body(fail, response, timeout):
         raise fail('HTTP %s answer broke off: %s' % (response.status_code, _cause(exc, timeout)),
                    status=response.status_code)
     return b''.join(chunks)
+
+
+def _read_arrived(raw):
+    """urllib3 1.x's read1(): the decoded bytes that have arrived (waiting for at least one), b'' at the end.
+
+    Its read(n) waits until all n bytes arrive, so a body trickling in would outlast the deadline;
+    peek() on the http.client response under it waits for one read of the socket at most.
+    """
+    while True:
+        under = raw._fp
+        # Its peek() would wait on the connection past the end of a body of length 0.
+        arrived = len(under.peek(_READ_BYTES)) if under is not None and under.length != 0 else 0
+        # At the end, read() without a size flushes what the decoder still holds.
+        chunk = raw.read(min(arrived, _READ_BYTES) or None, decode_content=True) or b''
+        # A compressed body can arrive without yet decoding to anything.
+        if chunk or not arrived:
+            return chunk
 
 
 # Both patterns match or fail without scanning past the next "<", or match up to the end: a body

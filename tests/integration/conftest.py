@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from core_output import CORE
+
 REPO = Path(__file__).resolve().parents[2]
 CALLBACK_PLUGINS = Path(__file__).resolve().parent / "callback_plugins"
 
@@ -173,7 +175,4 @@ def pytest_configure(config):
 def templated():
     """``templated(value)``: what ``"{{ expression }}"`` gives for a number or a string: the value itself
     since ansible-core 2.19, its text before (older cores keep only lists, dicts and booleans)."""
-    from ansible.release import __version__
-
-    keeps_types = tuple(int(part) for part in __version__.split(".")[:2]) >= (2, 19)
-    return lambda value: value if keeps_types else str(value)
+    return lambda value: value if CORE >= (2, 19) else str(value)

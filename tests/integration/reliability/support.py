@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from core_output import messages
+
 HERE = Path(__file__).resolve().parent
 INTEGRATION = HERE.parent
 CONNECTION_PLUGINS = str(INTEGRATION / "connection_plugins")
@@ -574,7 +576,7 @@ def check_cases(tally, bench, run, outcome, shared_budget=None):
         elif failed:
             problems += tally.error_line(where, message, url, plugin.endpoint_for(fault), *wanted.words)
         problems += ["%s: no warning with %r" % (where, warning) for warning in wanted.warnings
-                     if not any(url in line and warning in line for line in run.output.splitlines())]
+                     if not any(url in line and warning in line for line in messages(run.output))]
         problems += tally.timing(where, seconds, wanted.budget if shared_budget is None else shared_budget,
                                  wanted.at_least)
         if simulator is not None and wanted.requests is not None and simulator.request_count() != wanted.requests:

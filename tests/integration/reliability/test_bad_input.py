@@ -5,8 +5,11 @@ its request would show in the simulator's log.
 """
 
 import json
+import re
 
 import yaml
+
+from core_output import WRAPS_WARNINGS, messages
 
 from .support import CONNECTION_PLUGINS, INVENTORY, files_text, run_texts
 
@@ -195,12 +198,20 @@ def test_wrong_inventory_files(run_playbook, coder_sim_factory, canary, tally, t
     assert not problems, "\n".join(problems)
 
 
+# Before ansible-core 2.19, the warning names the source itself: "[WARNING]:  * Failed to parse
+# <path> with auto plugin: <message>".
+OLD_PARSE_FAILURE = re.compile(r"\[WARNING\]: \* Failed to parse (\S+) with auto plugin: (.*)")
+
+
 def inventory_errors(stderr):
     """{file name: [messages]} of the inventory plugin, from Ansible's "Failed to parse" warnings,
-    each followed by an ``Origin:`` line naming the source."""
+    each followed by an ``Origin:`` line naming the source (since ansible-core 2.19)."""
     errors, message = {}, None
-    for line in stderr.splitlines():
-        if line.startswith("[WARNING]: Failed to parse inventory with 'auto' plugin: "):
+    for line in messages(stderr):
+        old = OLD_PARSE_FAILURE.match(line) if WRAPS_WARNINGS else None
+        if old:
+            errors.setdefault(old.group(1).rsplit("/", 1)[-1], []).append(old.group(2))
+        elif line.startswith("[WARNING]: Failed to parse inventory with 'auto' plugin: "):
             message = line.split(" plugin: ", 1)[1]
         elif line.startswith("Origin: <inventory plugin 'auto' with source '") and message is not None:
             errors.setdefault(line.rstrip("'>").rsplit("/", 1)[-1], []).append(message)
