@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from coder_sim import DEFAULT_TOKENS
+from core_output import messages, unwrapped
 from plays import CONNECTED_PLAY
 
 REPO = Path(__file__).resolve().parents[2]
@@ -243,7 +244,7 @@ def test_the_role_prints_a_plan_of_short_lines_and_keeps_every_record_registered
     lines = result.output.splitlines()
     # The drift below fail_on is a warning of the check task; the failing ones and the verdict follow.
     assert "[WARNING]: not failing (fail_on: low): [info] CODER_DISABLE_PASSWORD_AUTH: expected eq true, actual " \
-           "false" in lines
+           "false" in messages(result.output)
     assert ['        "%s",' % line for line in DRIFTED_PLAN] == [
         line for line in lines if line.startswith('        "[')]
     assert "fatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"drift check failed on %s (39 checks: 33 " \
@@ -269,7 +270,7 @@ def test_a_failing_bare_check_prints_its_plan_not_its_records(run_playbook, code
     assert len(access) == 1 and len(access[0]) == 180
     assert access[0].startswith("[medium] CODER_ACCESS_URL: expected eq 'https://coder.example.com', actual "
                                 "'https://xxxx") and access[0].endswith("xxx\u2026")
-    assert "[WARNING]: not failing (fail_on: low): [info] CODER_PROMETHEUS_ADDRESS: " in result.output
+    assert "[WARNING]: not failing (fail_on: low): [info] CODER_PROMETHEUS_ADDRESS: " in unwrapped(result.output)
     assert max(len(line) for line in printed_lines(result)) <= 200
     assert len(printed_lines(result)) <= 30
 
@@ -341,7 +342,7 @@ def test_waivers_expired_or_expiring_soon_are_warnings(run_playbook, coder_sim):
         {"key": "CODER_DISABLE_PATH_APPS", "reason": "TICKET-3", "expires": later}]))
     result = run_playbook(play, extra_vars=connection(coder_sim))
     assert result.rc == 0, result.output
-    lines = result.output.splitlines()
+    lines = messages(result.output)
     assert "[WARNING]: waiver for 'CODER_MAX_TOKEN_LIFETIME' expires in 10 days (%s): TICKET-1" % soon in lines
     assert "[WARNING]: waiver for 'CODER_DISABLE_PASSWORD_AUTH' expired on 2020-01-31: its drift counts again " \
            "(TICKET-2)" in lines
