@@ -116,7 +116,7 @@ def test_many_failures_make_one_bounded_line(run_playbook, coder_sim_factory, ca
         message = str((outcome(plugin, host) or (None, ""))[1])
         if message.count("HTTP 500") != said[fault.name]:
             problems.append("%s under %s: the cause is said %d times, expected %d: %s"
-                            % (plugin.id, fault.name, message.count("HTTP 500"), said[fault.name], message))
+                            % (plugin.id, fault.name, message.count("HTTP 500"), said[fault.name], message[:600]))
         if len(message) > LONGEST_COMBINED:
             problems.append("%s under %s: a line of %d characters" % (plugin.id, fault.name, len(message)))
     assert run.rc == 0, run.output[-3000:]
