@@ -11,7 +11,7 @@ import json
 
 import yaml
 
-from .support import CONNECTION_PLUGINS, run_texts
+from .support import CONNECTION_PLUGINS, files_text, run_texts
 
 CONTROLLER = {"ansible_connection": "local"}
 REMOTE = {"ansible_connection": "remote_local"}
@@ -202,7 +202,14 @@ def test_a_url_password_is_never_shown_or_stored(run_playbook, coder_sim_factory
     password = "urlpw-" + canary.header_value[-16:]
     healthy = coder_sim_factory(state=canary.state())
     down = refused_url
+    written = tmp_path / "written"
     cases = [module("build_info"), module("deployment_info", gather_subset=["build"]), lookup("build_info", "version")]
+    # The same plugins reading a healthy deployment: its facts, reports and snapshot hold the URL.
+    reached = with_password(healthy.url, password)
+    cases += [module("deployment_info", "healthy", url=reached, gather_subset=["build"]),
+              module("deployment_assert", "healthy", url=reached, desired={"version": ">=2.0.0"},
+                     report_dir=str(written / "reports")),
+              module("deployment_snapshot", "healthy", url=reached, dest=str(written / "snapshot.yml"))]
     run, outcomes = run_cases(run_playbook, canary, with_password(down, password), cases,
                               remote=("module build_info", "module deployment_info"))
     inventory_run, hosts = run_inventory(run_playbook, tmp_path, [
@@ -210,13 +217,25 @@ def test_a_url_password_is_never_shown_or_stored(run_playbook, coder_sim_factory
         dict(name="tokenless", url=with_password(down, password), token_env="CODER_NO_SUCH_TOKEN"),
         fleet_entry(canary, "healthy", with_password(healthy.url, password))], gather=["build"])
 
-    texts = all_texts(run, inventory_run)
+    texts = dict(all_texts(run, inventory_run), **files_text(written))
     problems = tally.scan(canary, "url password", texts)
     for name, text in texts.items():
         if password in text:
             tally.token_leaks += 1
             problems.append("url password: the password appears in %s" % name)
-    problems += failures(tally, outcomes, down, "connection refused")
+    problems += failures(tally, outcomes, down, "connection refused", variant="")
+    for (name, host), (status, result) in sorted(outcomes.items()):
+        if name.endswith(" / healthy"):
+            tally.tried(name.partition(" / ")[0])
+            if status != "ok":
+                problems.append("%s on %s: %s, but must succeed: %s" % (name, host, status, result.get("msg")))
+    if sorted(path.name for path in written.rglob("*")) != sorted(
+            ["reports", "coder-drift.json", "coder-drift.junit.xml", "coder-drift.md", "snapshot.yml"]):
+        problems.append("the healthy deployment's reports and snapshot were not all written: %s"
+                        % sorted(written.rglob("*")))
+    # Each of them names the deployment, so the scan above would see a password stored with it.
+    problems += ["%s does not name %s" % (name, healthy.url) for name, text in files_text(written).items()
+                 if healthy.url not in text]
     problems += unreachable(tally, hosts, "down", down, "connection refused")
     problems += unreachable(tally, hosts, "tokenless", down, "CODER_NO_SUCH_TOKEN is not set")
     for name, url in (("down", down), ("tokenless", down), ("healthy", healthy.url)):

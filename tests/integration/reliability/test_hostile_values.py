@@ -84,21 +84,41 @@ def test_an_answer_of_another_shape_is_refused(run_playbook, coder_sim_factory, 
     check_bench(run_playbook, tally, bench, tasks, "Answers of another shape")
 
 
-def test_many_failures_make_one_bounded_line(run_playbook, coder_sim_factory, canary, tally):
-    """Every endpoint fails for one reason: the line says it once, for all of them."""
-    fault = Fault("every_endpoint_fails", ({"kind": "status", "status": 500, "body": {
+# One path per part of deployment_info's facts.
+EVERY_ENDPOINT = ("/", "/buildinfo", "/deployment/config", "/deployment/ssh", "/deployment/stats", "/experiments",
+                  "/updatecheck", "/users/me/keys/tokens/tokenconfig")
+# Each cause is at most 300 characters of the server's text and a few of ours; three are listed.
+LONGEST_COMBINED = 2000
+# (fault, how many times its one line says "HTTP 500")
+MANY_FAILURES = (
+    # Every endpoint fails for one reason: the line says it once, for all of them.
+    (Fault("every_endpoint_fails", ({"kind": "status", "status": 500, "body": {
         "message": "An internal server error occurred.", "detail": "x" * 500}},), retries=0,
-        cause=("all 8 endpoints (", ") failed: HTTP 500"))
-    bench = FaultBench(canary, coder_sim_factory, [fault]).add([EVERY_SUBSET])
+        cause=("all 8 endpoints (", ") failed: HTTP 500")), 1),
+    # Every endpoint fails its own way: three causes named, the others counted.
+    (Fault("every_endpoint_fails_its_own_way", tuple(
+        {"kind": "status", "status": 500, "path": "/api/v2" + path,
+         "body": {"message": "failure of %s" % path, "detail": "x" * 500}} for path in EVERY_ENDPOINT),
+        retries=0, cause=("8 endpoints failed: ", "; and 5 more")), 3),
+)
+
+
+def test_many_failures_make_one_bounded_line(run_playbook, coder_sim_factory, canary, tally):
+    """Many endpoints fail at once: one line, each cause said once, at most three causes listed."""
+    bench = FaultBench(canary, coder_sim_factory, [fault for fault, _said in MANY_FAILURES]).add([EVERY_SUBSET])
     run = run_bench(run_playbook, bench, [module_task(EVERY_SUBSET)], "Many failures")
 
     outcome = task_outcome(run)
     problems = tally.scan(canary, "many failures", run_texts(run))
     problems += check_cases(tally, bench, run, outcome)
-    host, plugin = bench.cases[0][:2]
-    causes = str(outcome(plugin, host)[1]).count("HTTP 500")
-    if causes != 1:
-        problems.append("%s under %s: the cause is said %d times, expected once" % (plugin.id, fault.name, causes))
+    said = dict((fault.name, times) for fault, times in MANY_FAILURES)
+    for host, plugin, fault, _url, _simulator in bench.cases:
+        message = str((outcome(plugin, host) or (None, ""))[1])
+        if message.count("HTTP 500") != said[fault.name]:
+            problems.append("%s under %s: the cause is said %d times, expected %d: %s"
+                            % (plugin.id, fault.name, message.count("HTTP 500"), said[fault.name], message[:600]))
+        if len(message) > LONGEST_COMBINED:
+            problems.append("%s under %s: a line of %d characters" % (plugin.id, fault.name, len(message)))
     assert run.rc == 0, run.output[-3000:]
     assert not problems, "\n".join(problems)
 
