@@ -189,6 +189,7 @@ from ansible_collections.coder.coderd.plugins.plugin_utils._inventory import (
     fingerprint,
     gather_fleet,
     host_vars,
+    is_vault_encrypted,
     read_fleet,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._connection import ConnectionOptions
@@ -208,8 +209,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         config = self._read_config_data(path)
         try:
             self._check_top_level(config)
-            members = read_fleet(config, ConnectionOptions.from_plugin(self).get_options(),
-                                 os.path.dirname(os.path.abspath(path)))
+            defaults = ConnectionOptions.from_plugin(self, direct=config, variables=self._vars).get_options()
+            members = read_fleet(config, defaults, os.path.dirname(os.path.abspath(path)))
             gather_options = dict(subsets=expand_subsets(self.get_option('gather')), user=self.get_option('user'),
                                   include_options=self.get_option('include_options'))
         except AnsibleError:
@@ -233,7 +234,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for member in members:
             outcome = outcomes.get(member.name)
             if outcome is None:
-                self._add_host(member.name, host_vars(member.url, cached[member.name]))
+                self._add_host(member, host_vars(member.url, cached[member.name]))
                 continue
             for warning in outcome.warnings:
                 display.warning(warning)
@@ -242,17 +243,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if outcome.error is not None:
                 display.warning('Coder deployment %s could not be read, coder_reachable is false: %s'
                                 % (member.name, outcome.error))
-            self._add_host(member.name, host_vars(member.url, outcome.facts, outcome.error))
+            self._add_host(member, host_vars(member.url, outcome.facts, outcome.error))
 
     def _check_top_level(self, config):
         check_keys('top level', config, list(self._options))
         if self.get_option('max_workers') < 1:
             raise InputError('max_workers must be 1 or more, got %s' % self.get_option('max_workers'))
 
-    def _add_host(self, name, variables):
+    def _add_host(self, member, variables):
+        name = member.name
         self.inventory.add_host(name)
         for key, value in variables.items():
             self.inventory.set_variable(name, key, make_unsafe(value))
+        for key, value in member.connection.items():
+            # Wrapping would decrypt a vault value; the file is not templated, so nothing else is.
+            self.inventory.set_variable(name, key, value if is_vault_encrypted(value) else make_unsafe(value))
         strict = self.get_option('strict')
         host_variables = self.inventory.get_host(name).get_vars()
         self._set_composite_vars(self.get_option('compose'), host_variables, name, strict=strict)
