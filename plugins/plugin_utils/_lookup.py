@@ -47,13 +47,14 @@ class CoderLookup(LookupBase):
 
     def _open(self, variables, kwargs):
         # The option layer applies the ansible_coder_* vars and ANSIBLE_CODER_* env (the PLUGINS doc fragment).
-        self.set_options(var_options=connection_variables(variables or {}, self._templar.template), direct=kwargs)
+        variables = connection_variables(variables or {}, self._templar.template)
+        self.set_options(var_options=variables, direct=kwargs)
         # Ansible drops unknown keyword options silently; a mistyped url= must not fall back to CODER_URL.
         unknown = sorted(set(kwargs) - set(self._options))
         if unknown:
             known = sorted(name for name in self._options if not name.startswith('_'))
             raise AnsibleLookupError('unknown option %s; the options are: %s' % (', '.join(unknown), ', '.join(known)))
-        return open_deployment(self)
+        return open_deployment(self, kwargs, variables)
 
     def fetch(self, deployment, terms):
         raise NotImplementedError('%s must define fetch()' % type(self).__name__)

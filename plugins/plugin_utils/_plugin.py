@@ -24,11 +24,12 @@ from ansible_collections.coder.coderd.plugins.module_utils._errors import Intern
 display = Display()
 
 
-def open_deployment(plugin):
-    """A memoizing Deployment over a fresh client for ``plugin``'s connection options; AnsibleError
-    with the one-line cause on bad options."""
+def open_deployment(plugin, direct, variables):
+    """A memoizing Deployment over a fresh client for ``plugin``'s connection options (``direct`` and
+    ``variables`` as given to its ``set_options``); AnsibleError with the one-line cause on bad options."""
     try:
-        return Deployment(CoderClient(ConnectionOptions.from_plugin(plugin).settings(), warn=display.warning))
+        options = ConnectionOptions.from_plugin(plugin, direct=direct, variables=variables)
+        return Deployment(CoderClient(options.settings(), warn=display.warning))
     except AnsibleError:
         raise
     except Exception as exc:  # pylint: disable=broad-except

@@ -368,3 +368,13 @@ def test_the_doc_fragment_follows_the_table():
     assert order[:2] == [_pattern(OPTIONS[0].variable, OPTIONS[0]), _pattern(OPTIONS[0].env, OPTIONS[0])]
     assert [word for word in order if word in known] == [option.cli_env for option in OPTIONS if option.cli_env] + \
         [option.login_file for option in OPTIONS if option.login_file]
+
+
+def test_the_role_takes_every_option_as_a_variable():
+    role = REPO / 'roles' / 'deployment_check'
+    specs = yaml.safe_load((role / 'meta' / 'argument_specs.yml').read_text())['argument_specs']['main']['options']
+    task = yaml.safe_load((role / 'tasks' / 'main.yml').read_text())[0]['coder.coderd.deployment_assert']
+    for option in OPTIONS:
+        spec = specs['coder_' + option.name]
+        assert (spec['type'], bool(spec.get('no_log'))) == (option.spec['type'], bool(option.spec.get('no_log')))
+        assert task[option.name] == '{{ coder_%s | default(omit) }}' % option.name
