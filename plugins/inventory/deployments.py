@@ -20,13 +20,13 @@ description:
     (for example V(2.34)) and C(coder_experiments_enabled) (a list), made for O(keyed_groups).
   - Deployments are read concurrently (at most O(max_workers) at a time), and each deployment's endpoints
     concurrently too; every endpoint is read once.
-  - Each host also gets what the inventory used to reach its deployment, as the variables that every module,
+  - "Each host also gets what the inventory used to reach its deployment, as the variables that every module,
     lookup and the role read: C(ansible_coder_url) (without a password the URL may hold) and each connection option
     the file sets for the entry or at its top level, except the secrets, as C(ansible_coder_<option>)
     (C(ansible_coder_token_env), C(ansible_coder_token_file), C(ansible_coder_ca_path),
     C(ansible_coder_validate_certs), C(ansible_coder_client_cert), C(ansible_coder_client_key),
     C(ansible_coder_timeout), C(ansible_coder_retries), C(ansible_coder_use_proxy)). A play over these hosts
-    then needs no connection settings at all.
+    then needs no connection settings at all."
   - A token written in the file is a host variable only when it is vault-encrypted (C(!vault)), and then
     still encrypted, as C(ansible_coder_token); the play decrypts it when a task uses it. A plaintext token and
     O(headers) are never host variables, because C(ansible-inventory --list) and fact caches show host variables.
