@@ -33,7 +33,7 @@ description:
   - A deployment that cannot be read (down, a wrong token, a member's token on the config) still becomes a
     host, with C(coder_url), C(coder_reachable=false) and C(coder_error) (one line), and a warning is shown.
     So does an entry whose O(deployments[].token_env) is unset, whose O(deployments[].token_file) cannot be read, or
-    whose O(ca_path), O(client_cert) or O(client_key) file is missing: its C(coder_error) names the variable or file,
+    whose O(ca_path), O(client_cert) or O(client_key) file is missing; its C(coder_error) names the variable or file,
     and no request is sent to it. With O(fail_on_error) or O(strict) it fails the inventory instead.
   - Values from the API are never templated; a setting that contains C({{ }}) stays literal text.
 author:
