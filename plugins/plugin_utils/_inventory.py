@@ -36,11 +36,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     without_cli_credentials,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, reportable
-
-try:
-    from ansible.parsing.vault import EncryptedString as _Encrypted  # ansible-core 2.19 and later
-except ImportError:
-    from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode as _Encrypted
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import is_vault_encrypted
 
 ENTRY_KEYS = ('name',) + tuple(CONNECTION_ARGSPEC)
 
@@ -186,11 +182,6 @@ def _connection_variables(url, options):
         if not option.spec.get('no_log') or is_vault_encrypted(value):
             variables[option.variable] = value
     return variables
-
-
-def is_vault_encrypted(value):
-    """Whether ``value`` is a still encrypted ``!vault`` value, which only templating decrypts."""
-    return isinstance(value, _Encrypted)
 
 
 def _file_value(basedir, name, value):

@@ -15,7 +15,9 @@ from ansible.plugins.lookup import LookupBase
 from ansible_collections.coder.coderd.plugins.module_utils._api import join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._connection import connection_variables
 from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
-from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import failure_text, make_unsafe, open_deployment
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import (
+    failure_text, make_unsafe, open_deployment, variable_template,
+)
 
 
 class CoderLookup(LookupBase):
@@ -47,7 +49,7 @@ class CoderLookup(LookupBase):
 
     def _open(self, variables, kwargs):
         # The option layer applies the ansible_coder_* vars and ANSIBLE_CODER_* env (the PLUGINS doc fragment).
-        variables = connection_variables(variables or {}, self._templar.template)
+        variables = connection_variables(variables or {}, variable_template(self._templar))
         self.set_options(var_options=variables, direct=kwargs)
         # Ansible drops unknown keyword options silently; a mistyped url= must not fall back to CODER_URL.
         unknown = sorted(set(kwargs) - set(self._options))
