@@ -29,7 +29,27 @@ options:
         then the C(session) file written by C(coder login) (used only when O(url) is the deployment that file
         belongs to)."
       - Without a token only the public endpoints answer (API root, build info, update check, CSP reports).
+      - O(token_env) and O(token_file) say where to read the token instead; O(token_env) says which source wins.
     type: str
+  token_env:
+    description:
+      - Name of an environment variable holding the token, read where the request is made (on the controller
+        for lookups, the inventory and modules running locally, else on the host the module runs on).
+      - The token sources O(token), O(token_env) and O(token_file) are one choice, made level by level (see the
+        notes). All three come from the highest level that sets any of them, and within a level O(token) beats
+        O(token_env), which beats O(token_file). So the token of a task beats this option given as a variable,
+        and this option given as a variable beats E(ANSIBLE_CODER_TOKEN) and E(CODER_SESSION_TOKEN).
+      - An unset or empty variable is an error naming the variable, not a fall back to the next source.
+      - "If unset: the variable C(ansible_coder_token_env), then E(ANSIBLE_CODER_TOKEN_ENV)."
+    type: str
+  token_file:
+    description:
+      - Path of a file holding the token, such as one a secret store mounts; surrounding whitespace (the
+        trailing newline of C(echo token > file)) is ignored. Read where the request is made, like O(token_env).
+      - Used when neither O(token) nor O(token_env) is set at the same level (see O(token_env)).
+      - A file that cannot be read or is empty is an error naming the file, not a fall back to the next source.
+      - "If unset: the variable C(ansible_coder_token_file), then E(ANSIBLE_CODER_TOKEN_FILE)."
+    type: path
   headers:
     description:
       - Extra HTTP headers for every request, for example for an authenticating proxy.
@@ -82,6 +102,11 @@ notes:
     E(CODER_CLIENT_TLS_CA_FILE), E(CODER_CLIENT_TLS_CERT_FILE), E(CODER_CLIENT_TLS_KEY_FILE)), the Coder CLI's
     login files (C(url) and C(session)), the default. Set them once for all modules with C(module_defaults) and the
     group C(group/coder.coderd.coderd)."
+  - "The token sources O(token), O(token_env) and O(token_file) are taken together from the first of these levels
+    that sets any of them: the task option, the variables, the environment variables (E(ANSIBLE_CODER_TOKEN),
+    E(ANSIBLE_CODER_TOKEN_ENV), E(ANSIBLE_CODER_TOKEN_FILE)); after them come the Coder CLI's E(CODER_SESSION_TOKEN)
+    and its C(session) file. A token source configured for the task or the host thus always beats one exported for
+    the whole shell."
   - The token never appears in results, messages or logs. The token and O(headers) are sent only to the deployment's
     origin (scheme, host and port); a redirect elsewhere fails with an error, except the upgrade of C(http://host)
     to C(https://host) on the default ports.
@@ -105,6 +130,16 @@ options:
       - name: ANSIBLE_CODER_TOKEN
     vars:
       - name: ansible_coder_token
+  token_env:
+    env:
+      - name: ANSIBLE_CODER_TOKEN_ENV
+    vars:
+      - name: ansible_coder_token_env
+  token_file:
+    env:
+      - name: ANSIBLE_CODER_TOKEN_FILE
+    vars:
+      - name: ansible_coder_token_file
   headers:
     env:
       - name: ANSIBLE_CODER_HEADERS

@@ -20,9 +20,21 @@ description:
     (for example V(2.34)) and C(coder_experiments_enabled) (a list), made for O(keyed_groups).
   - Deployments are read concurrently (at most O(max_workers) at a time), and each deployment's endpoints
     concurrently too; every endpoint is read once.
+  - "Each host also gets what the inventory used to reach its deployment, as the variables that every module,
+    lookup and the role read: C(ansible_coder_url) (without a password the URL may hold) and each connection option
+    the file sets for the entry or at its top level, except the secrets, as C(ansible_coder_<option>)
+    (C(ansible_coder_token_env), C(ansible_coder_token_file), C(ansible_coder_ca_path),
+    C(ansible_coder_validate_certs), C(ansible_coder_client_cert), C(ansible_coder_client_key),
+    C(ansible_coder_timeout), C(ansible_coder_retries), C(ansible_coder_use_proxy)). A play over these hosts
+    then needs no connection settings at all."
+  - A token written in the file is a host variable only when it is vault-encrypted (C(!vault)), and then
+    still encrypted, as C(ansible_coder_token); the play decrypts it when a task uses it. A plaintext token and
+    O(headers) are never host variables, because C(ansible-inventory --list) and fact caches show host variables.
   - A deployment that cannot be read (down, a wrong token, a member's token on the config) still becomes a
     host, with C(coder_url), C(coder_reachable=false) and C(coder_error) (one line), and a warning is shown.
-    With O(fail_on_error) or O(strict) it fails the inventory instead.
+    So does an entry whose O(deployments[].token_env) is unset, whose O(deployments[].token_file) cannot be read, or
+    whose O(ca_path), O(client_cert) or O(client_key) file is missing; its C(coder_error) names the variable or file,
+    and no request is sent to it. With O(fail_on_error) or O(strict) it fails the inventory instead.
   - Values from the API are never templated; a setting that contains C({{ }}) stays literal text.
 author:
   - coder.coderd contributors (@coder-coderd)
@@ -44,7 +56,8 @@ options:
         (O(url), E(ANSIBLE_CODER_URL), E(CODER_URL) or C(coder login)), with its host named after the URL's host.
       - Besides the keys below, an entry takes any connection option (O(headers), O(validate_certs),
         O(ca_path), O(client_cert), O(client_key), O(timeout), O(retries), O(use_proxy)) for this deployment;
-        what an entry leaves out comes from the top level.
+        what an entry leaves out comes from the top level. The entry's token source replaces the top level's,
+        whichever of O(token), O(token_env) and O(token_file) each one uses.
       - Relative paths in an entry are relative to the inventory file.
     type: list
     elements: dict
@@ -65,11 +78,13 @@ options:
         description:
           - Name of an environment variable holding the token. When it is unset the deployment is not read
             and its host gets C(coder_reachable=false).
+          - The host gets it as C(ansible_coder_token_env): tasks read the same variable where they run.
         type: str
       token_file:
         description:
           - File holding the token (surrounding whitespace ignored), such as one that a secret store mounts.
             When it cannot be read the deployment is not read and its host gets C(coder_reachable=false).
+          - The host gets its absolute path as C(ansible_coder_token_file).
         type: path
   gather:
     description:
@@ -104,10 +119,10 @@ options:
     default: false
 notes:
   - "Credentials of the deployments listed in O(deployments) come from the inventory file only: the entry's
-    token source and O(headers), else the top-level O(token) and O(headers) of the file, else the session of
+    token source and O(headers), else the top-level token source and O(headers) of the file, else the session of
     C(coder login) when the deployment is the one it logged in to. A Coder token belongs to one deployment, so
-    E(ANSIBLE_CODER_TOKEN), E(CODER_SESSION_TOKEN), E(ANSIBLE_CODER_HEADERS) and E(CODER_HEADER) are not sent to
-    the deployments of a list."
+    E(ANSIBLE_CODER_TOKEN), E(ANSIBLE_CODER_TOKEN_ENV), E(ANSIBLE_CODER_TOKEN_FILE), E(CODER_SESSION_TOKEN),
+    E(ANSIBLE_CODER_HEADERS) and E(CODER_HEADER) are not used for the deployments of a list."
   - The C(ansible_coder_*) variables apply to an inventory only as extra vars (C(-e)).
   - With O(cache), the cache key covers the file's path and everything that changes the facts (each
     deployment's name, URL, token digest, headers and TLS options, O(gather), O(user), O(include_options));
@@ -116,7 +131,9 @@ notes:
   - A failed inventory source is only a warning for C(ansible-playbook) unless
     E(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED) is true; set it in CI together with O(fail_on_error).
   - "Plays over these hosts talk to the API from the controller: use C(connection: local) and
-    C(gather_facts: false), and pass C(url: '{{ coder_url }}') to the modules."
+    C(gather_facts: false). The modules, lookups and the role take each host's deployment and its connection
+    settings from the C(ansible_coder_*) host variables; a play whose deployments take a plaintext token or
+    O(headers) gives them itself (for example C(ansible_coder_token) from a vault-encrypted C(host_vars) file)."
 seealso:
   - module: coder.coderd.deployment_info
   - ref: inventory_plugins
@@ -189,6 +206,7 @@ from ansible_collections.coder.coderd.plugins.plugin_utils._inventory import (
     fingerprint,
     gather_fleet,
     host_vars,
+    is_vault_encrypted,
     read_fleet,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._connection import ConnectionOptions
@@ -208,8 +226,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         config = self._read_config_data(path)
         try:
             self._check_top_level(config)
-            members = read_fleet(config, ConnectionOptions.from_plugin(self).get_options(),
-                                 os.path.dirname(os.path.abspath(path)))
+            defaults = ConnectionOptions.from_plugin(self, direct=config, variables=self._vars).get_options()
+            members = read_fleet(config, defaults, os.path.dirname(os.path.abspath(path)))
             gather_options = dict(subsets=expand_subsets(self.get_option('gather')), user=self.get_option('user'),
                                   include_options=self.get_option('include_options'))
         except AnsibleError:
@@ -233,7 +251,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for member in members:
             outcome = outcomes.get(member.name)
             if outcome is None:
-                self._add_host(member.name, host_vars(member.url, cached[member.name]))
+                self._add_host(member, host_vars(member.url, cached[member.name]))
                 continue
             for warning in outcome.warnings:
                 display.warning(warning)
@@ -242,17 +260,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if outcome.error is not None:
                 display.warning('Coder deployment %s could not be read, coder_reachable is false: %s'
                                 % (member.name, outcome.error))
-            self._add_host(member.name, host_vars(member.url, outcome.facts, outcome.error))
+            self._add_host(member, host_vars(member.url, outcome.facts, outcome.error))
 
     def _check_top_level(self, config):
         check_keys('top level', config, list(self._options))
         if self.get_option('max_workers') < 1:
             raise InputError('max_workers must be 1 or more, got %s' % self.get_option('max_workers'))
 
-    def _add_host(self, name, variables):
+    def _add_host(self, member, variables):
+        name = member.name
         self.inventory.add_host(name)
         for key, value in variables.items():
             self.inventory.set_variable(name, key, make_unsafe(value))
+        for key, value in member.connection.items():
+            # Wrapping would decrypt a vault value; the file is not templated, so nothing else is.
+            self.inventory.set_variable(name, key, value if is_vault_encrypted(value) else make_unsafe(value))
         strict = self.get_option('strict')
         host_variables = self.inventory.get_host(name).get_vars()
         self._set_composite_vars(self.get_option('compose'), host_variables, name, strict=strict)

@@ -34,7 +34,7 @@ class _Option:
         self.cli_env = cli_env          # the Coder CLI's own environment variable
         self.login_file = login_file    # the file `coder login` writes, in the CLI's config folder
         self.default = default
-        self.credential = credential    # a secret that belongs to one deployment
+        self.credential = credential    # a secret, or where to find one, that belongs to one deployment
 
     @property
     def option(self):
@@ -55,6 +55,9 @@ OPTIONS = (
     _Option('url', dict(type='str'), cli_env='CODER_URL', login_file='url'),
     _Option('token', dict(type='str', no_log=True), cli_env='CODER_SESSION_TOKEN', login_file='session',
             credential=True),
+    # Names of where the token is, not the token: fit for logs, read where the request is made.
+    _Option('token_env', dict(type='str', no_log=False), credential=True),
+    _Option('token_file', dict(type='path', no_log=False), credential=True),
     _Option('headers', dict(type='dict', no_log=True), cli_env='CODER_HEADER', credential=True),
     _Option('validate_certs', dict(type='bool'), default=True),
     _Option('ca_path', dict(type='path'), cli_env='CODER_CLIENT_TLS_CA_FILE'),
@@ -71,9 +74,47 @@ OPTIONS = (
 # variables and environment variables); for modules, ConnectionOptions.from_params does.
 PRECEDENCE = ('option', 'variable', 'env', 'cli_env', 'login_file', 'default')
 
+# The ways to give the token, best first. They are one choice, made source by source: all three
+# come from the first source of PRECEDENCE that sets any of them (see first_given), and within it
+# the first one set wins.
+TOKEN_SOURCES = ('token', 'token_env', 'token_file')
+
 CONNECTION_ARGSPEC = dict((option.name, option.spec) for option in OPTIONS)
 _BY_NAME = dict((option.name, option) for option in OPTIONS)
 CREDENTIALS = tuple(option.name for option in OPTIONS if option.credential)
+FILE_OPTIONS = tuple(option.name for option in OPTIONS if option.spec['type'] == 'path')
+
+
+def first_given(layers):
+    """``get(name)`` over ``layers`` (``get(name)`` functions, highest first): each option from the
+    first layer that sets it, except the token sources, which all come from the first layer that
+    sets any of them.
+
+    Option by option, an ``ANSIBLE_CODER_TOKEN`` exported for one deployment would beat the
+    ``ansible_coder_token_file`` a host names, and an ``ansible_coder_token`` variable the
+    ``token_env`` a task gives: the source the user configured for this task or host must win.
+    """
+    chosen = next((layer for layer in layers if any(layer(name) is not None for name in TOKEN_SOURCES)), None)
+
+    def get(name):
+        if name in TOKEN_SOURCES:
+            return chosen(name) if chosen else None
+        return next((value for value in (layer(name) for layer in layers) if value is not None), None)
+    return get
+
+
+def _memoized(get):
+    values = {}
+
+    def memo(name):
+        if name not in values:
+            values[name] = get(name)
+        return values[name]
+    return memo
+
+
+def _environment_layer(environ):
+    return lambda name: environ.get(_BY_NAME[name].env) or None
 
 
 class ConnectionOptions:
@@ -91,20 +132,27 @@ class ConnectionOptions:
         self._environ = os.environ if environ is None else environ
 
     @classmethod
-    def from_plugin(cls, plugin):
-        return cls(plugin.get_option)
+    def from_plugin(cls, plugin, direct=None, variables=None):
+        """``plugin``'s options; ``direct`` and ``variables`` are what it gave ``set_options``.
+
+        The option layer merges its sources option by option: the token sources are taken only
+        from the first source that sets any of them (see first_given).
+        """
+        direct, variables = direct or {}, variables or {}
+        layers = (direct.get, lambda name: variables.get(_BY_NAME[name].variable), _environment_layer(os.environ))
+        chosen = first_given(layers)
+
+        def get(name):
+            return None if name in TOKEN_SOURCES and chosen(name) is None else plugin.get_option(name)
+
+        return cls(get)
 
     @classmethod
     def from_params(cls, params, environ=None):
         """A module's ``params`` (the action adapter filled in the variables, see with_variables),
         then ``ANSIBLE_CODER_*`` in ``environ`` (by default the process environment)."""
         environ = os.environ if environ is None else environ
-
-        def get(name):
-            value = params.get(name)
-            return value if value is not None else environ.get(_BY_NAME[name].env) or None
-
-        return cls(get, environ)
+        return cls(first_given((params.get, _environment_layer(environ))), environ)
 
     def get_option(self, name):
         return self._get(name)
@@ -127,10 +175,13 @@ def connection_variables(variables, template):
 def with_variables(params, variables, template):
     """``params`` with each unset option taken from its ``ansible_coder_*`` variable, templated;
     only the variables used are, so that one the task overrides may stay undefined."""
+    def variable(name):
+        name = _BY_NAME[name].variable
+        return template(variables[name]) if name in variables else None
+
+    get = first_given((params.get, _memoized(variable)))
     filled = dict(params)
-    for option in OPTIONS:
-        if filled.get(option.name) is None and option.variable in variables:
-            filled[option.name] = template(variables[option.variable])
+    filled.update((option.name, get(option.name)) for option in OPTIONS if get(option.name) is not None)
     return filled
 
 
@@ -151,6 +202,11 @@ _UNSENDABLE_IN_HEADER = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
 
 class ConnectionOptionError(InputError):
     """A connection option has a value we cannot use; the message names the option."""
+
+
+class ConnectionSourceError(ConnectionOptionError):
+    """What an option names cannot be read where the request is made (an unset environment
+    variable, a missing file): the option may be right, and right on another machine."""
 
 
 class ConnectionSettings:
@@ -252,16 +308,53 @@ def _coerce(name, value):
             _check_header(key, val)
         return headers
     if name == 'token':
-        token = str(value).strip()
-        # Never echo it: a token pasted with a line break is still a secret.
-        if re.search(r'[^\x21-\x7e]', token):
-            raise ConnectionOptionError('token contains spaces, line breaks or non-ASCII characters, which no Coder '
-                                        'token has; check where it is set')
-        return token or None
+        return _checked_token(value, 'token')
     if isinstance(value, str):
         value = value.strip()
         return value or None
     return value
+
+
+def _checked_token(value, where):
+    token = str(value).strip()
+    # Never echo it: a token pasted with a line break is still a secret.
+    if re.search(r'[^\x21-\x7e]', token):
+        raise ConnectionOptionError('%s contains spaces, line breaks or non-ASCII characters, which no Coder '
+                                    'token has; check where it is set' % where)
+    return token or None
+
+
+def _token_from(given, environ):
+    """The token that ``token_env`` or ``token_file`` in ``given`` points to, read here and now.
+
+    Errors name the variable or the file, never what it holds.
+    """
+    if given.get('token_env') is not None:
+        variable = str(given['token_env']).strip()
+        if not environ.get(variable, '').strip():
+            raise ConnectionSourceError('token_env: environment variable %s is %s'
+                                        % (variable, 'empty' if variable in environ else 'not set'))
+        return _checked_token(environ[variable], 'the token in the environment variable %s (token_env)' % variable)
+    if given.get('token_file') is not None:
+        path = os.path.expanduser(str(given['token_file']))
+        try:
+            with open(path) as handle:
+                text = handle.read()
+        except (IOError, OSError, UnicodeDecodeError) as exc:
+            raise ConnectionSourceError('token_file: cannot read %s (%s)' % (path, getattr(exc, 'strerror', None) or exc))
+        if not text.strip():
+            raise ConnectionSourceError('token_file: %s is empty' % path)
+        return _checked_token(text, 'the token in %s (token_file)' % path)
+    return None
+
+
+def _check_readable(name, path):
+    """A TLS file that is not there fails here, naming the option, before any request is sent."""
+    try:
+        with open(path, 'rb'):
+            pass
+    except (IOError, OSError) as exc:
+        raise ConnectionSourceError('%s: cannot read %s (%s)' % (name, path, exc.strerror or exc))
 
 
 def _check_header(name, value):
@@ -310,6 +403,9 @@ def resolve_connection(given, environ=None):
     PRECEDENCE set (None = unset); the Coder CLI's environment, its login files and the defaults
     fill in the rest."""
     environ = os.environ if environ is None else environ
+    given = dict(given)
+    if given.get('token') is None:
+        given['token'] = _token_from(given, environ)
     values, from_cli = {}, set()
     for option in OPTIONS:
         value = given.get(option.name)
@@ -348,5 +444,8 @@ def resolve_connection(given, environ=None):
             values[option.name] = option.default
     if values['client_key'] and not values['client_cert']:
         raise ConnectionOptionError('client_key is set but client_cert is not: give both')
+    for name in ('ca_path', 'client_cert', 'client_key'):
+        if values[name]:
+            _check_readable('%s (from %s)' % (name, _BY_NAME[name].cli_env) if name in from_cli else name, values[name])
     values['headers'] = values['headers'] or {}
     return ConnectionSettings(**values)

@@ -26,7 +26,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._client import CoderE
 from ansible_collections.coder.coderd.plugins.module_utils._connection import with_variables
 from ansible_collections.coder.coderd.plugins.module_utils._errors import TRACE_KEY
 from ansible_collections.coder.coderd.plugins.module_utils._tasks import TASKS, argument_error, run_task
-from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import failure_text, show_trace
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import failure_text, show_trace, variable_template
 
 
 class CoderAction(ActionBase):
@@ -39,7 +39,7 @@ class CoderAction(ActionBase):
         result = super(CoderAction, self).run(tmp, task_vars)
         name = (self._task.resolved_action or self._task.action).rsplit('.', 1)[-1]
         # The ansible_coder_* vars go with the arguments: a module on a remote host has no vars.
-        args = with_variables(self._task.args, task_vars, self._templar.template)
+        args = with_variables(self._task.args, task_vars, variable_template(self._templar))
         problem = control_character_problem(self._argument_spec(name), args)
         if problem:
             # Checked before the module is shipped too: a module logs its arguments to syslog, which

@@ -24,17 +24,21 @@ from ansible_collections.coder.coderd.plugins.module_utils._client import CoderC
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC,
     CREDENTIALS,
+    FILE_OPTIONS,
+    OPTIONS,
+    TOKEN_SOURCES,
     ConnectionOptionError,
+    ConnectionSourceError,
     display_url,
+    first_given,
     normalize_base_url,
     resolve_connection,
     without_cli_credentials,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, reportable
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import is_vault_encrypted
 
-TOKEN_SOURCES = ('token', 'token_env', 'token_file')
-ENTRY_KEYS = ('name',) + tuple(CONNECTION_ARGSPEC) + TOKEN_SOURCES[1:]
-_FILE_OPTIONS = ('ca_path', 'client_cert', 'client_key')
+ENTRY_KEYS = ('name',) + tuple(CONNECTION_ARGSPEC)
 
 
 class InventoryConfigError(InputError):
@@ -45,16 +49,18 @@ class Member:
     """One deployment of the fleet: its host name and either its settings or why it has none.
 
     ``url`` is what the host variables and messages show, so it never holds user:password; the
-    settings keep the URL as given, to connect with.
+    settings keep the URL as given, to connect with. ``connection`` holds the ``ansible_coder_*``
+    host variables that let a play reach the deployment as the inventory did.
     """
 
-    __slots__ = ('name', 'url', 'settings', 'problem')
+    __slots__ = ('name', 'url', 'settings', 'problem', 'connection')
 
-    def __init__(self, name, url, settings=None, problem=None):
+    def __init__(self, name, url, settings=None, problem=None, connection=None):
         self.name = name
         self.url = display_url(url)
         self.settings = settings
         self.problem = problem
+        self.connection = connection or {}
 
     def identity(self):
         """What changes this member's facts, for the cache key; the token only as a digest."""
@@ -87,14 +93,15 @@ def read_fleet(config, defaults, basedir, environ=None):
     if not isinstance(entries, list):
         raise InventoryConfigError('deployments must be a list of mappings, got %s' % type(entries).__name__)
     if not entries:
-        return [_single_member(defaults, environ)]
+        return [_single_member(config, defaults, environ)]
     if config.get('url') is not None:
         raise InventoryConfigError('url at the top level only applies without deployments; '
                                    'give each entry of deployments its own url')
     # A member's credentials come from the inventory file only (or the origin-bound `coder login`
     # session): the environment names no deployment, so its token or headers would go to every one.
-    member_defaults = dict((name, value) for name, value in defaults.items()
-                           if name not in CREDENTIALS or config.get(name) is not None)
+    # They are taken as the file has them: a vault-encrypted token stays encrypted.
+    member_defaults = dict(defaults)
+    member_defaults.update((name, _file_value(basedir, name, config.get(name))) for name in CREDENTIALS)
     member_environ = without_cli_credentials(environ)
     members, seen = [], {}
     for number, entry in enumerate(entries, 1):
@@ -116,12 +123,14 @@ def check_keys(where, mapping, valid):
             where, unknown[0], ' (did you mean %s?)' % ' or '.join(close) if close else '', ', '.join(sorted(valid))))
 
 
-def _single_member(defaults, environ):
+def _single_member(config, defaults, environ):
     try:
         settings = resolve_connection(defaults, environ)
     except ConnectionOptionError as exc:
         raise InventoryConfigError(str(exc))
-    return Member(_default_name(settings.url), settings.url, settings)
+    # The option layer decrypts a vault-encrypted token: the file has it still encrypted.
+    connection = _connection_variables(settings.url, dict(defaults, token=config.get('token')))
+    return Member(_default_name(settings.url), settings.url, settings, connection=connection)
 
 
 def _entry_member(number, entry, defaults, basedir, environ):
@@ -139,43 +148,47 @@ def _entry_member(number, entry, defaults, basedir, environ):
     if entry.get('name') is not None and not isinstance(entry['name'], (str, int)):
         raise InventoryConfigError('%s: name must be a string' % label)
 
-    options = dict(defaults)
-    options.update((key, _relative_to(basedir, value) if key in _FILE_OPTIONS else value)
-                   for key, value in entry.items() if key in CONNECTION_ARGSPEC and value is not None)
+    own = dict((key, _file_value(basedir, key, value)) for key, value in entry.items()
+               if key in CONNECTION_ARGSPEC and value is not None)
+    # The entry's token source replaces the top level's, whichever of the three each one uses.
+    get = first_given((own.get, defaults.get))
+    options = dict((option.name, get(option.name)) for option in OPTIONS)
     try:
         url = normalize_base_url(entry['url'])
         name = str(entry['name']) if entry.get('name') is not None else _default_name(url)
-        token, problem = _entry_token(entry, basedir, environ)
-        if problem:
-            return Member(name, url, problem=problem)
-        if token is not None:
-            options['token'] = token
-        return Member(name, url, resolve_connection(options, environ))
+        connection = _connection_variables(url, options)
+        try:
+            settings = resolve_connection(options, environ)
+        except ConnectionSourceError as exc:
+            # An unset variable or a missing file costs this member only, not the file.
+            return Member(name, url, problem=str(exc), connection=connection)
+        return Member(name, url, settings, connection=connection)
     except ConnectionOptionError as exc:
         raise InventoryConfigError('%s: %s' % (label, exc))
 
 
-def _entry_token(entry, basedir, environ):
-    """(token or None, problem or None): a missing variable or file fails the member, not the file."""
-    if entry.get('token_env') is not None:
-        variable = str(entry['token_env'])
-        value = environ.get(variable, '').strip()
-        return (value, None) if value else (None, 'token_env: environment variable %s is not set' % variable)
-    if entry.get('token_file') is not None:
-        path = _relative_to(basedir, entry['token_file'])
-        try:
-            with open(path) as handle:
-                value = handle.read().strip()
-        except (IOError, OSError) as exc:
-            return None, 'token_file: cannot read %s (%s)' % (path, exc.strerror or exc)
-        return (value, None) if value else (None, 'token_file: %s is empty' % path)
-    # str() decrypts a vault-encrypted value, which is not a str itself.
-    return (str(entry['token']) if entry.get('token') is not None else None), None
+def _connection_variables(url, options):
+    """The ``ansible_coder_*`` host variables of a member: its URL (without password) and the
+    non-secret options the inventory used for it, so that a play needs no connection settings.
+
+    A token or header value would show in ``ansible-inventory --list`` and be written to every
+    fact cache: of the secrets only a vault-encrypted token is passed on, still encrypted.
+    """
+    variables = dict(ansible_coder_url=display_url(url))
+    for option in OPTIONS:
+        value = options.get(option.name)
+        if value is None or option.name == 'url':
+            continue
+        if not option.spec.get('no_log') or is_vault_encrypted(value):
+            variables[option.variable] = value
+    return variables
 
 
-def _relative_to(basedir, path):
+def _file_value(basedir, name, value):
     """Paths in the inventory file are relative to the file, wherever Ansible is started from."""
-    path = os.path.expanduser(str(path))
+    if name not in FILE_OPTIONS or value is None:
+        return value
+    path = os.path.expanduser(str(value))
     return path if os.path.isabs(path) else os.path.normpath(os.path.join(basedir, path))
 
 

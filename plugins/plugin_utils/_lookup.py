@@ -15,7 +15,9 @@ from ansible.plugins.lookup import LookupBase
 from ansible_collections.coder.coderd.plugins.module_utils._api import join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._connection import connection_variables
 from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
-from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import failure_text, make_unsafe, open_deployment
+from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import (
+    failure_text, make_unsafe, open_deployment, variable_template,
+)
 
 
 class CoderLookup(LookupBase):
@@ -47,13 +49,14 @@ class CoderLookup(LookupBase):
 
     def _open(self, variables, kwargs):
         # The option layer applies the ansible_coder_* vars and ANSIBLE_CODER_* env (the PLUGINS doc fragment).
-        self.set_options(var_options=connection_variables(variables or {}, self._templar.template), direct=kwargs)
+        variables = connection_variables(variables or {}, variable_template(self._templar))
+        self.set_options(var_options=variables, direct=kwargs)
         # Ansible drops unknown keyword options silently; a mistyped url= must not fall back to CODER_URL.
         unknown = sorted(set(kwargs) - set(self._options))
         if unknown:
             known = sorted(name for name in self._options if not name.startswith('_'))
             raise AnsibleLookupError('unknown option %s; the options are: %s' % (', '.join(unknown), ', '.join(known)))
-        return open_deployment(self)
+        return open_deployment(self, kwargs, variables)
 
     def fetch(self, deployment, terms):
         raise NotImplementedError('%s must define fetch()' % type(self).__name__)

@@ -21,14 +21,34 @@ from ansible_collections.coder.coderd.plugins.module_utils._client import CoderC
 from ansible_collections.coder.coderd.plugins.module_utils._connection import ConnectionOptions
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InternalError, reportable
 
+try:
+    from ansible.parsing.vault import EncryptedString as _Encrypted  # ansible-core 2.19 and later
+except ImportError:
+    from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode as _Encrypted
+
 display = Display()
 
 
-def open_deployment(plugin):
-    """A memoizing Deployment over a fresh client for ``plugin``'s connection options; AnsibleError
-    with the one-line cause on bad options."""
+def is_vault_encrypted(value):
+    """Whether ``value`` is a still encrypted ``!vault`` value."""
+    return isinstance(value, _Encrypted)
+
+
+def variable_template(templar):
+    """``templar.template`` for ``ansible_coder_*`` variables: a vault-encrypted value comes out as its
+    text, which templating leaves encrypted before ansible-core 2.19 and option types cannot take."""
+    def template(value):
+        value = templar.template(value)
+        return str(value) if is_vault_encrypted(value) else value
+    return template
+
+
+def open_deployment(plugin, direct, variables):
+    """A memoizing Deployment over a fresh client for ``plugin``'s connection options (``direct`` and
+    ``variables`` as given to its ``set_options``); AnsibleError with the one-line cause on bad options."""
     try:
-        return Deployment(CoderClient(ConnectionOptions.from_plugin(plugin).settings(), warn=display.warning))
+        options = ConnectionOptions.from_plugin(plugin, direct=direct, variables=variables)
+        return Deployment(CoderClient(options.settings(), warn=display.warning))
     except AnsibleError:
         raise
     except Exception as exc:  # pylint: disable=broad-except

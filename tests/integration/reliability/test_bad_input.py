@@ -32,7 +32,7 @@ MODULE_CASES = (
     ("client key without certificate", "build_info", {"client_key": "key.pem", "client_cert": ""},
      ("client_key is set but client_cert is not",), False),
     ("missing client key file", "build_info", {"client_key": "/nonexistent/key.pem"},
-     ("cannot use the TLS files", "/nonexistent/key.pem"), True),
+     ("client_key: cannot read /nonexistent/key.pem",), True),
     ("negative processing_timeout", "deployment_stats_info", {"processing_timeout": -1},
      ("processing_timeout must be",), True),
     ("negative wait_timeout", "wait_for", {"wait_timeout": -1}, ("wait_timeout must be 0 or more",), False),

@@ -24,8 +24,8 @@ from ansible_collections.coder.coderd.plugins.plugin_utils._inventory import (
 )
 from coder_sim import DEFAULT_TOKENS
 
-DEFAULTS = dict.fromkeys(('url', 'token', 'headers', 'validate_certs', 'ca_path', 'client_cert', 'client_key',
-                          'timeout', 'retries', 'use_proxy'))
+DEFAULTS = dict.fromkeys(('url', 'token', 'token_env', 'token_file', 'headers', 'validate_certs', 'ca_path',
+                          'client_cert', 'client_key', 'timeout', 'retries', 'use_proxy'))
 OWNER = 'abcdefghij-0123456789012345678901'
 # Long enough that waiting for the answers one after the other dwarfs what load adds.
 LATENCY_MS = 250
@@ -113,6 +113,37 @@ def test_an_unreadable_token_marks_only_its_member(environ, tmp_path):
     assert members[2].problem == 'token_file: %s is empty' % (tmp_path / 'empty.token')
 
 
+def test_an_entry_token_source_replaces_the_top_level_one_whichever_each_uses(environ, tmp_path):
+    (tmp_path / 'shared.token').write_text('shared-file-token')
+    environ.update(OWN_TOKEN='own-env-token')
+    members = fleet([{'url': 'https://a.example.com'}, {'url': 'https://b.example.com', 'token_env': 'OWN_TOKEN'},
+                     {'url': 'https://c.example.com', 'token': 'own-token'}],
+                    environ, basedir=str(tmp_path), token_file='shared.token')
+    assert [m.settings.token for m in members] == ['shared-file-token', 'own-env-token', 'own-token']
+
+
+def test_a_missing_tls_file_marks_only_its_member(environ, tmp_path):
+    members = fleet([{'name': 'tls', 'url': 'https://a.example.com', 'ca_path': 'certs/ca.pem'},
+                     {'name': 'plain', 'url': 'https://b.example.com'}], environ, basedir=str(tmp_path))
+    assert members[0].problem == 'ca_path: cannot read %s (No such file or directory)' % (tmp_path / 'certs' / 'ca.pem')
+    assert members[1].settings is not None
+
+
+def test_connection_host_variables_carry_what_the_inventory_used_but_no_secret(environ, tmp_path):
+    (tmp_path / 'ca.pem').write_text('-----BEGIN CERTIFICATE-----\n')
+    environ.update(PROD_TOKEN=OWNER)
+    members = fleet([{'name': 'prod', 'url': 'https://ansible:url-password@a.example.com/api/v2', 'ca_path': 'ca.pem',
+                      'token_env': 'PROD_TOKEN', 'validate_certs': True, 'use_proxy': False, 'timeout': 5},
+                     {'name': 'lab', 'url': 'https://b.example.com', 'token': OWNER, 'headers': {'X-Proxy': 'p' * 20},
+                      'token_file': None}],
+                    environ, basedir=str(tmp_path), retries=1, headers={'X-Proxy': 'q' * 20})
+    assert members[0].connection == {
+        'ansible_coder_url': 'https://a.example.com', 'ansible_coder_ca_path': str(tmp_path / 'ca.pem'),
+        'ansible_coder_token_env': 'PROD_TOKEN', 'ansible_coder_validate_certs': True,
+        'ansible_coder_use_proxy': False, 'ansible_coder_timeout': 5, 'ansible_coder_retries': 1}
+    assert members[1].connection == {'ansible_coder_url': 'https://b.example.com', 'ansible_coder_retries': 1}
+
+
 def test_environment_credentials_never_reach_listed_deployments(environ):
     environ.update(ANSIBLE_CODER_TOKEN='ansible-env-token', CODER_SESSION_TOKEN='cli-env-token',
                    CODER_HEADER='X-Proxy=cli-secret')
@@ -121,6 +152,9 @@ def test_environment_credentials_never_reach_listed_deployments(environ):
                     defaults=dict(token='ansible-env-token', headers={'X-Proxy': 'env-secret'}))
     assert members[0].settings.token is None
     assert members[0].settings.headers == {}
+    environ.update(SHELL_TOKEN='shell-token')
+    members = fleet([{'url': 'https://a.example.com'}], environ, defaults=dict(token_env='SHELL_TOKEN'))
+    assert members[0].settings.token is None and members[0].connection == {'ansible_coder_url': 'https://a.example.com'}
 
 
 def test_file_credentials_at_the_top_level_are_defaults(environ):
@@ -255,5 +289,9 @@ def test_the_documented_fleet_example_is_a_valid_file(environ):
     defaults = dict(DEFAULTS, timeout=config['timeout'], retries=config['retries'])
     members = read_fleet(config, defaults, str(example.parent), environ)
     assert [(m.name, m.settings is not None) for m in members] == [('prod-eu', True), ('prod-us', False),
-                                                                   ('staging', True)]
-    assert members[2].settings.ca_path == str(example.parent / 'certs' / 'staging-ca.pem')
+                                                                   ('staging', False)]
+    # The example's files do not exist: each such member says which file, relative to the inventory file.
+    assert members[1].problem.startswith('token_file: cannot read %s' % (example.parent / 'secrets' / 'prod-us.token'))
+    assert members[2].problem == 'ca_path: cannot read %s (No such file or directory)' \
+        % (example.parent / 'certs' / 'staging-ca.pem')
+    assert members[2].connection['ansible_coder_ca_path'] == str(example.parent / 'certs' / 'staging-ca.pem')

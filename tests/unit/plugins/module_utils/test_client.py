@@ -349,8 +349,9 @@ def test_tls_works_with_ca_path_and_without_verification(tls_sim):
 
 
 def test_tls_files_that_cannot_be_used(tls_sim, tmp_path):
-    error, seconds = failure(tls_sim.url, ca_path="/nonexistent/ca.pem")
-    assert "cannot use the TLS files: Could not find a suitable TLS CA certificate bundle" in str(error)
+    with pytest.raises(ConnectionOptionError) as missing:
+        client(tls_sim.url, ca_path="/nonexistent/ca.pem")
+    assert str(missing.value) == "ca_path: cannot read /nonexistent/ca.pem (No such file or directory)"
     broken = tmp_path / "client.pem"
     broken.write_text("-----BEGIN CERTIFICATE-----\nMIIBroken\n-----END CERTIFICATE-----\n")
     error, seconds = failure(tls_sim.url, ca_path=tls_sim.ca_path, client_cert=str(broken), client_key=str(broken))

@@ -14,14 +14,17 @@ import yaml
 
 from ansible_collections.coder.coderd.plugins.doc_fragments._connection import ModuleDocFragment
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
-    OPTIONS, PRECEDENCE, ConnectionOptionError, ConnectionOptions, normalize_base_url, resolve_connection,
-    with_variables,
+    OPTIONS, PRECEDENCE, ConnectionOptionError, ConnectionOptions, ConnectionSourceError, normalize_base_url,
+    resolve_connection, with_variables,
 )
 
 REPO = Path(__file__).resolve().parents[4]
 
-UNSET = dict.fromkeys(('url', 'token', 'headers', 'validate_certs', 'ca_path', 'client_cert', 'client_key',
-                       'timeout', 'retries', 'use_proxy'))
+UNSET = dict.fromkeys(('url', 'token', 'token_env', 'token_file', 'headers', 'validate_certs', 'ca_path',
+                       'client_cert', 'client_key', 'timeout', 'retries', 'use_proxy'))
+URL = 'https://c.example.com'
+# Long enough to be found in any output it leaked into, shaped like a Coder API token.
+SECRET = 'abcdefghij-s3cr3tt0k3nvalu3s3cr3tt0k'
 
 
 def options(**given):
@@ -156,6 +159,149 @@ def test_cli_token_stays_with_the_cli_url(no_login):
     assert resolve_connection(options(url='https://other.example.com'), dict(no_login, CODER_SESSION_TOKEN='t')).token == 't'
 
 
+# --- token_env and token_file ---------------------------------------------------------------------
+
+def test_token_env_names_the_variable_holding_the_token(no_login):
+    env = dict(no_login, PROD_TOKEN=' %s\n' % SECRET)
+    assert resolve_connection(options(url=URL, token_env='PROD_TOKEN'), env).token == SECRET
+
+
+def test_token_file_ignores_the_trailing_newline(no_login, tmp_path):
+    (tmp_path / 'token').write_text(SECRET + '\n')
+    assert resolve_connection(options(url=URL, token_file=str(tmp_path / 'token')), no_login).token == SECRET
+
+
+def test_token_file_path_expands_the_home_folder(no_login, tmp_path, monkeypatch):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    (tmp_path / 'coder.token').write_text(SECRET)
+    assert resolve_connection(options(url=URL, token_file='~/coder.token'), no_login).token == SECRET
+
+
+@pytest.mark.parametrize('given, extra, message', [
+    (dict(token_env='UNSET_TOKEN'), {}, 'token_env: environment variable UNSET_TOKEN is not set'),
+    (dict(token_env='EMPTY_TOKEN'), {'EMPTY_TOKEN': ' \n'}, 'token_env: environment variable EMPTY_TOKEN is empty'),
+    (dict(token_file='/nonexistent/coder.token'), {},
+     'token_file: cannot read /nonexistent/coder.token (No such file or directory)'),
+    (dict(ca_path='/nonexistent/ca.pem'), {}, 'ca_path: cannot read /nonexistent/ca.pem (No such file or directory)'),
+    (dict(client_cert='/nonexistent/c.pem'), {},
+     'client_cert: cannot read /nonexistent/c.pem (No such file or directory)'),
+    ({}, {'CODER_CLIENT_TLS_CA_FILE': '/nonexistent/ca.pem'},
+     'ca_path (from CODER_CLIENT_TLS_CA_FILE): cannot read /nonexistent/ca.pem (No such file or directory)'),
+])
+def test_what_an_option_names_but_is_not_there_is_one_line_naming_option_and_where(no_login, given, extra, message):
+    """A missing variable or file is an error, never a silent fall back to the next token source."""
+    env = dict(no_login, CODER_SESSION_TOKEN=SECRET, **extra)
+    with pytest.raises(ConnectionSourceError) as err:
+        resolve_connection(options(url=URL, **given), env)
+    assert str(err.value) == message
+
+
+def test_an_empty_token_file_and_a_folder_are_refused(no_login, tmp_path):
+    (tmp_path / 'empty').write_text('\n')
+    with pytest.raises(ConnectionSourceError) as err:
+        resolve_connection(options(url=URL, token_file=str(tmp_path / 'empty')), no_login)
+    assert str(err.value) == 'token_file: %s is empty' % (tmp_path / 'empty')
+    with pytest.raises(ConnectionSourceError) as err:
+        resolve_connection(options(url=URL, token_file=str(tmp_path)), no_login)
+    assert str(err.value) == 'token_file: cannot read %s (Is a directory)' % tmp_path
+
+
+def test_a_broken_token_from_a_variable_or_file_names_where_never_what(no_login, tmp_path):
+    (tmp_path / 'token').write_text(SECRET + ' pasted twice ' + SECRET)
+    env = dict(no_login, PROD_TOKEN=SECRET + '\n' + SECRET)
+    for given, where in ((dict(token_env='PROD_TOKEN'), 'the token in the environment variable PROD_TOKEN'),
+                         (dict(token_file=str(tmp_path / 'token')), 'the token in %s' % (tmp_path / 'token'))):
+        with pytest.raises(ConnectionOptionError) as err:
+            resolve_connection(options(url=URL, **given), env)
+        assert str(err.value).startswith(where + ' (') and 'contains spaces, line breaks' in str(err.value)
+        assert SECRET not in str(err.value) and 'pasted' not in str(err.value)
+
+
+def _module_token(env, task=None, variables=None):
+    """The token a module task resolves: task arguments, then ansible_coder_* variables, then the environment."""
+    filled = with_variables(options(url=URL, **(task or {})), variables or {}, lambda text: text)
+    return ConnectionOptions.from_params(filled, env).settings().token
+
+
+@pytest.fixture
+def sources(no_login, tmp_path):
+    """One token per place a token can come from, each its own value."""
+    for name in ('task', 'variable', 'environment'):
+        (tmp_path / name).write_text('%s-file-token\n' % name)
+    return dict(no_login, TASK_TOKEN='task-env-token', VARIABLE_TOKEN='variable-env-token',
+                ENVIRONMENT_TOKEN='environment-env-token', CODER_SESSION_TOKEN='cli-token'), tmp_path
+
+
+@pytest.mark.parametrize('task, variables, environment, expected', [
+    # Within a level: token, then token_env, then token_file.
+    (dict(token='task-token', token_env='TASK_TOKEN', token_file='task'), {}, {}, 'task-token'),
+    (dict(token_env='TASK_TOKEN', token_file='task'), {}, {}, 'task-env-token'),
+    ({}, dict(ansible_coder_token_env='VARIABLE_TOKEN', ansible_coder_token_file='variable'), {},
+     'variable-env-token'),
+    ({}, {}, dict(ANSIBLE_CODER_TOKEN_ENV='ENVIRONMENT_TOKEN', ANSIBLE_CODER_TOKEN_FILE='environment'),
+     'environment-env-token'),
+    # Across levels the higher level wins, whichever source each uses: what the user set for this
+    # task or host beats what a shell exported.
+    (dict(token_file='task'), dict(ansible_coder_token='variable-token'), {}, 'task-file-token'),
+    (dict(token_env='TASK_TOKEN'), dict(ansible_coder_token='variable-token'),
+     dict(ANSIBLE_CODER_TOKEN='environment-token'), 'task-env-token'),
+    ({}, dict(ansible_coder_token_file='variable'), dict(ANSIBLE_CODER_TOKEN='environment-token'),
+     'variable-file-token'),
+    ({}, dict(ansible_coder_token_env='VARIABLE_TOKEN'), dict(ANSIBLE_CODER_TOKEN='environment-token'),
+     'variable-env-token'),
+    ({}, {}, dict(ANSIBLE_CODER_TOKEN_FILE='environment'), 'environment-file-token'),
+    # The Coder CLI's own token comes last.
+    ({}, {}, {}, 'cli-token'),
+])
+def test_token_sources_are_one_choice_made_level_by_level(sources, task, variables, environment, expected):
+    env, folder = sources
+    env = dict(env, **dict((key, str(folder / value) if key.endswith('_FILE') else value)
+                           for key, value in environment.items()))
+    task = dict((key, str(folder / value) if key == 'token_file' else value) for key, value in task.items())
+    variables = dict((key, str(folder / value) if key.endswith('_file') else value) for key, value in variables.items())
+    assert _module_token(env, task, variables) == expected
+
+
+def test_a_task_token_leaves_the_token_variables_untemplated(no_login):
+    def template(text):
+        if 'undefined' in text:
+            raise AssertionError('templated %s' % text)
+        return text
+
+    variables = dict(ansible_coder_token='{{ undefined }}', ansible_coder_token_file='{{ undefined }}')
+    filled = with_variables(options(url=URL, token_env='X'), variables, template)
+    assert (filled['token_env'], filled['token'], filled['token_file']) == ('X', None, None)
+
+
+class FakePlugin:
+    """A lookup after set_options: the option layer merged its sources option by option."""
+
+    def __init__(self, direct, variables, env):
+        self._merged = {}
+        for option in OPTIONS:
+            for value in (direct.get(option.name), variables.get(option.variable), env.get(option.env)):
+                if value is not None:
+                    self._merged[option.name] = value
+                    break
+
+    def get_option(self, name):
+        return self._merged.get(name)
+
+
+def test_plugins_take_the_token_sources_from_one_level(sources, monkeypatch):
+    env, folder = sources
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv('ANSIBLE_CODER_TOKEN', 'environment-token')
+    variables = dict(ansible_coder_url=URL, ansible_coder_token_file=str(folder / 'variable'))
+    plugin = FakePlugin({}, variables, env=dict(env, ANSIBLE_CODER_TOKEN='environment-token'))
+    assert plugin.get_option('token') == 'environment-token'  # what the option layer alone would send
+    assert ConnectionOptions.from_plugin(plugin, {}, variables).settings().token == 'variable-file-token'
+    direct = dict(token_env='TASK_TOKEN')
+    plugin = FakePlugin(direct, variables, env=dict(env, ANSIBLE_CODER_TOKEN='environment-token'))
+    assert ConnectionOptions.from_plugin(plugin, direct, variables).settings().token == 'task-env-token'
+
+
 # --- the docs follow OPTIONS and PRECEDENCE --------------------------------------------------------
 
 def _pattern(name, option):
@@ -222,3 +368,13 @@ def test_the_doc_fragment_follows_the_table():
     assert order[:2] == [_pattern(OPTIONS[0].variable, OPTIONS[0]), _pattern(OPTIONS[0].env, OPTIONS[0])]
     assert [word for word in order if word in known] == [option.cli_env for option in OPTIONS if option.cli_env] + \
         [option.login_file for option in OPTIONS if option.login_file]
+
+
+def test_the_role_takes_every_option_as_a_variable():
+    role = REPO / 'roles' / 'deployment_check'
+    specs = yaml.safe_load((role / 'meta' / 'argument_specs.yml').read_text())['argument_specs']['main']['options']
+    task = yaml.safe_load((role / 'tasks' / 'main.yml').read_text())[0]['coder.coderd.deployment_assert']
+    for option in OPTIONS:
+        spec = specs['coder_' + option.name]
+        assert (spec['type'], bool(spec.get('no_log'))) == (option.spec['type'], bool(option.spec.get('no_log')))
+        assert task[option.name] == '{{ coder_%s | default(omit) }}' % option.name
