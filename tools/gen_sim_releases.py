@@ -20,7 +20,7 @@ import re
 BASE = 'v2.34.3'
 LABELS = ('v2.10', 'v2.16', 'v2.24', 'v2.29', 'v2.35', 'v2.36')
 # The fields of an option that change what the server answers (the texts come from the base).
-COMPARED = ('name', 'flag_shorthand', 'env', 'yaml_key', 'default', 'type', 'config_json_path', 'secret',
+COMPARED = ('name', 'flag_shorthand', 'env', 'yaml_key', 'yaml_path', 'default', 'type', 'config_json_path', 'secret',
             'hidden', 'use_instead')
 NEW_OPTION = COMPARED + ('flag', 'group', 'annotations', 'description')
 
