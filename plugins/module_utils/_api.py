@@ -98,7 +98,7 @@ class Deployment:
             if exc.status != 404:
                 raise
             # Coder before v2.4 has no such endpoint: its facts have no `available`, never an invented [].
-            available = None
+            available = _values.NOT_SERVED
         return self._normalized('/experiments', _values.normalize_experiments, enabled, available)
 
     def update_check(self):

@@ -237,22 +237,26 @@ def available_experiments(raw):
     return _string_list(raw, '/experiments/available')
 
 
+# Stands for the answer of /experiments/available on a release that has no such endpoint.
+NOT_SERVED = object()
+
+
 def normalize_experiments(enabled_raw, available_raw):
     """/experiments and /experiments/available as {enabled, available, unknown}.
 
     `available_raw` is the answer of /experiments/available or its list (available_experiments()),
-    None for a release without that endpoint (before v2.4): the facts then have no `available`.
+    NOT_SERVED for a release without that endpoint (before v2.4): the facts then have no `available`.
     `unknown` lists enabled names that are neither known to Coder nor available (coderd enables
     them anyway, usually a typo).
     """
     enabled = _string_list(enabled_raw, '/experiments')
-    available = [] if available_raw is None else available_experiments(available_raw)
+    available = [] if available_raw is NOT_SERVED else available_experiments(available_raw)
     recognised = set(KNOWN_EXPERIMENTS).union(available)
     unknown = []
     for name in enabled:
         if name not in recognised and name not in unknown:
             unknown.append(name)
     facts = {'enabled': enabled, 'available': available, 'unknown': unknown}
-    if available_raw is None:
+    if available_raw is NOT_SERVED:
         del facts['available']
     return facts
