@@ -218,7 +218,8 @@ def generate(session):
     extract = session.run(
         "python", "-c", "import coder_sim, os; print(os.path.join(os.path.dirname(coder_sim.__file__), 'data', 'options.json'))",
         silent=True, env=ansible_env(setup)).strip()
-    session.run("python", "tools/gen_option_catalog.py", extract, "plugins/module_utils/_option_catalog.py")
+    session.run("python", "tools/gen_option_catalog.py", extract, "plugins/module_utils/_option_catalog.py",
+                "--releases", os.path.join(os.path.dirname(extract), "releases.json"))
     session.run("python", "tools/export_schema.py")
 
 

@@ -17,7 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from ansible_collections.coder.coderd.plugins.module_utils._client import API_PREFIX, CoderError, encode_path_segment
 from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
 from ansible_collections.coder.coderd.plugins.module_utils import _values
-from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
+from ansible_collections.coder.coderd.plugins.module_utils._config import (
+    DeploymentConfig, catalog_release, newer_than_catalog,
+)
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 
 SUBSETS = ('api_root', 'build', 'config', 'ssh', 'stats', 'experiments', 'update_check', 'token_config')
@@ -40,6 +42,7 @@ class Deployment:
         self._lock = threading.Lock()
         self._answers = {}
         self._config_model = None
+        self._warned_newer = False
 
     def get(self, path):
         with self._lock:
@@ -67,6 +70,15 @@ class Deployment:
     def build(self):
         return self._normalized('/buildinfo', _values.normalize_build_info, self.get('/buildinfo'))
 
+    def check_release(self, build):
+        """Warn (once) when the deployment runs a Coder release newer than the shipped option catalog."""
+        if self._warned_newer or not newer_than_catalog(build.get('version')):
+            return
+        self._warned_newer = True
+        self.client.warn('%s runs Coder %s, newer than the releases this collection knows (up to %s): its settings '
+                         'are read through its own options list, and settings new in it have no type or path here'
+                         % (self.url, build['version'], catalog_release()))
+
     def config_model(self):
         # Normalizing every option is the costliest step of a task: facts and drift checks share one model.
         if self._config_model is None:
@@ -79,8 +91,14 @@ class Deployment:
 
     def experiments(self):
         enabled = self.get('/experiments')
-        available = self._normalized('/experiments/available', _values.available_experiments,
-                                     self.get('/experiments/available'))
+        try:
+            available = self._normalized('/experiments/available', _values.available_experiments,
+                                         self.get('/experiments/available'))
+        except CoderError as exc:
+            if exc.status != 404:
+                raise
+            # Coder before v2.4 has no such endpoint: its facts have no `available`, never an invented [].
+            available = _values.NOT_SERVED
         return self._normalized('/experiments', _values.normalize_experiments, enabled, available)
 
     def update_check(self):
@@ -174,6 +192,8 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
                 facts['options'] = value.options
         else:
             facts[name] = value
+    if 'build' in facts:
+        deployment.check_release(facts['build'])
     if errors:
         raise _combine(errors, subsets)
     return facts

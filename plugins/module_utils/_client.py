@@ -174,6 +174,7 @@ class CoderClient:
         self.base_url = settings.url
         self.deadline = deadline
         self._warn = warn or (lambda message: None)
+        self.warn = self._warn
         self._secrets = Secrets(settings)
         self._retried = set()
         self._retried_lock = threading.Lock()

@@ -28,7 +28,7 @@ from ansible_collections.coder.coderd.plugins.module_utils import _option_catalo
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
 from ansible_collections.coder.coderd.plugins.module_utils._units import (
-    normalize_host_port, ns_to_seconds, to_seconds, url_to_string,
+    normalize_host_port, ns_to_seconds, parse_version, to_seconds, url_to_string,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._values import (
     SENT, documented_fields, json_type, require_object, snake_case,
@@ -198,10 +198,10 @@ class _Option:
     """
 
     __slots__ = ('name', 'env', 'flag', 'yaml_path', 'json_path', 'serpent_type', 'secret', 'hidden',
-                 'description', 'value_source', 'has_value', 'value', 'deprecated', 'set')
+                 'description', 'value_source', 'has_value', 'value', 'deprecated', 'set', 'history')
 
     def __init__(self, name, env, flag, yaml_path, json_path, serpent_type, secret, hidden, description='',
-                 value_source='', has_value=False, value=None, deprecated=False, is_set=False):
+                 value_source='', has_value=False, value=None, deprecated=False, is_set=False, history=None):
         self.name = name
         self.env = env
         self.flag = flag
@@ -216,6 +216,9 @@ class _Option:
         self.value = value
         self.deprecated = deprecated
         self.set = is_set
+        # Of a catalog option: the releases it came ('added'), went ('removed') and moved in, and
+        # its config path before the move ('moved_from'); '' where that did not happen.
+        self.history = history or {}
 
     @classmethod
     def from_catalog(cls, record):
@@ -225,6 +228,7 @@ class _Option:
             name=fields['name'], env=fields['env'], flag=fields['flag'], yaml_path=fields['yaml_path'],
             json_path=_canonical_path(fields['config_json_path']), serpent_type=fields['type'],
             secret=fields['secret'], hidden=fields['hidden'], deprecated=bool(fields['use_instead']),
+            history=dict((key, fields[key]) for key in ('added', 'removed', 'moved_from', 'moved_in')),
         )
 
     @classmethod
@@ -298,9 +302,21 @@ class _Catalog:
             wire_path = dict(zip(_option_catalog.FIELDS, record))['config_json_path']
             if wire_path != _canonical_path(wire_path):
                 self.go_name_paths[wire_path] = _canonical_path(wire_path)
+        # Where older releases keep a setting that moved: {old path: the option}.
+        self.moved = dict((_canonical_path(option.history['moved_from']), option)
+                          for option in self.options if option.history['moved_from'])
         self.type_at = dict((option.json_path, option.serpent_type) for option in self.options)
+        self.type_at.update((path, option.serpent_type) for path, option in self.moved.items())
         self.secret_paths = frozenset(option.json_path for option in self.options if option.secret)
         self.secret_flags = frozenset(option.flag for option in self.options if option.secret)
+        self.version = parse_version(_option_catalog.CODER_VERSION)
+        self._index = None
+
+    def index(self):
+        """The key index of every option the catalog knows, dropped ones included."""
+        if self._index is None:
+            self._index = _KeyIndex(self.options)
+        return self._index
 
     def find(self, option):
         """The catalog option of a server option or options facts record: by flag, else env, else name."""
@@ -488,6 +504,49 @@ def catalog_types(keys):
     return types
 
 
+# --- releases ------------------------------------------------------------------------------------
+
+def _version_or_none(text):
+    try:
+        return parse_version(text) if isinstance(text, str) and text else None
+    except ValueError:
+        return None
+
+
+def _release_bounds(text):
+    """(first, last) (major, minor) of a catalog release text: 'v2.22' or a span 'v2.17-v2.24'."""
+    first, _sep, last = text.partition('-')
+    bounds = [parse_version(part + '.0') for part in (first, last or first)]
+    return tuple((bound['major'], bound['minor']) for bound in bounds)
+
+
+def release_has(option, version):
+    """Whether the release ``version`` (parse_version()) surely or possibly has the catalog ``option``."""
+    minor = (version['major'], version['minor'])
+    added, removed = option.history.get('added'), option.history.get('removed')
+    if added and minor < _release_bounds(added)[0]:
+        return False
+    return not (removed and minor >= _release_bounds(removed)[1])
+
+
+def _history_note(option):
+    added, removed = option.history.get('added'), option.history.get('removed')
+    if removed:
+        return ' (removed in {0})'.format(removed)
+    return ' (added in {0})'.format(added) if added else ''
+
+
+def newer_than_catalog(version_text):
+    """Whether a build version is of a Coder release newer than the shipped option catalog's."""
+    version = _version_or_none(version_text)
+    known = _catalog().version
+    return version is not None and (version['major'], version['minor']) > (known['major'], known['minor'])
+
+
+def catalog_release():
+    return _option_catalog.CODER_VERSION
+
+
 # --- the deployment config ---------------------------------------------------------------------
 
 def _config_body(raw):
@@ -523,9 +582,11 @@ class DeploymentConfig:
         catalog = _catalog()
         self._setup(catalog, [_Option.from_server(option, catalog) for option in options],
                     'the deployment config has')
+        self._from_server = True
         wire_paths = {}
         self.config = self._normalize_tree(config, '', '', wire_paths)
         self._fill_omitted_top_level()
+        self._report_moved_at_current_path()
         self.options = [option.public() for option in self._options]
         self._index = self._key_index(wire_paths)
 
@@ -542,6 +603,7 @@ class DeploymentConfig:
         model = cls.__new__(cls)
         model._setup(catalog, list(catalog.options) if options is None else _listed_options(options, catalog),
                      'the gathered config facts have')
+        model._from_server = options is not None
         model.config = config
         model.options = [] if options is None else options
         model._index = model._key_index({})
@@ -597,6 +659,50 @@ class DeploymentConfig:
                 self.config[path] = option.value
             else:
                 self.config[path] = _zero_value(option.serpent_type)
+
+    def _report_moved_at_current_path(self):
+        """An older release's setting that moved since is also put where the catalog's release keeps it,
+        so that one path reads it on every release (the value as the server itself shows it)."""
+        for old_path, option in self._catalog.moved.items():
+            if find_path(self.config, option.json_path)[0]:
+                continue
+            listed = [server_option for server_option in self._options_at.get(option.json_path, ())
+                      if server_option.has_value and not server_option.secret]
+            found, value = find_path(self.config, old_path)
+            if listed:
+                value = listed[0].value
+            elif not found:
+                continue
+            node = self.config
+            parts = option.json_path.split('.')
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    break
+            else:
+                node[parts[-1]] = copy.deepcopy(value)
+
+    def missing_setting(self, key, version_text=None):
+        """Why ``key`` names no setting of this deployment when it names one of another Coder release
+        ("not a setting of Coder v2.16.1 (added in v2.22)"), else ''.
+
+        With the server's options list, its absence there decides; from facts without one, the
+        catalog's release history and ``version_text`` (the deployment's build version) do.
+        """
+        try:
+            option = self._catalog.index().lookup(key)
+        except UnknownKeyError:
+            return ''
+        if not isinstance(option, _Option):
+            return ''
+        version = _version_or_none(version_text)
+        if not self._from_server:
+            if version is None or release_has(option, version):
+                return ''
+        elif any(server.flag == option.flag for server in self._options):
+            return ''
+        release = 'Coder {0}'.format(version_text) if version_text else "this deployment's Coder release"
+        return '{0}: not a setting of {1}{2}'.format(key, release, _history_note(option))
 
     def _key_index(self, wire_paths):
         index = _KeyIndex(self._options)

@@ -27,7 +27,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._errors import InputE
 from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
 from ansible_collections.coder.coderd.plugins.module_utils._units import format_go_duration
 
-STATUSES = ('pass', 'drift', 'waived', 'error')
+STATUSES = ('pass', 'drift', 'waived', 'error', 'skipped')
 # Severity ranks: a higher number is more severe; 'never' is above everything, so nothing reaches it.
 _RANK = dict((name, len(SEVERITIES) - index) for index, name in enumerate(SEVERITIES))
 _RANK['never'] = len(SEVERITIES) + 1
@@ -79,11 +79,17 @@ def _fact_value(mapping, path, section):
     raise InputError('%s has no %s; %s' % (where, _reports.clipped(repr(missing)), hint))
 
 
+class _NotInRelease(InputError):
+    """A config key that names a setting of another Coder release than the deployment's."""
+
+
 class _Resolver:
     """Finds what a key addresses in one deployment's facts (config through the value model)."""
 
     def __init__(self, facts, config_model=None):
         self.facts = facts
+        build = facts.get('build')
+        self.version = build.get('version') if isinstance(build, dict) else None
         if config_model is not None:
             self.config = config_model
         elif isinstance(facts.get('config'), dict):
@@ -96,7 +102,13 @@ class _Resolver:
         if section == 'config':
             if self.config is None:
                 raise InputError('no config facts to check %r against' % path)
-            setting = self.config.resolve(path)
+            try:
+                setting = self.config.resolve(path)
+            except InputError:
+                missing = self.config.missing_setting(path, self.version)
+                if missing:
+                    raise _NotInRelease(missing)
+                raise
             return _Target('config.' + setting.resolved_as, setting.value, setting.type, setting.type == 'secret')
         if section not in self.facts:
             raise InputError('no %s facts to check %r against' % (section, path))
@@ -153,12 +165,12 @@ def _error_record(check, resolved_as, problem):
 def _evaluate_check(check, resolver):
     try:
         target = resolver.find(check.section, check.path)
-    except UnknownKeyError as exc:
+    except (_NotInRelease, UnknownKeyError) as exc:
         if check.source == 'desired':
             return None, _error_record(check, None, str(exc))
         # Baselines follow the newest Coder; a setting an older server lacks cannot be set wrong there.
-        return None, _record(check, None, None, 'pass', 'not applicable: this deployment has no setting %r'
-                             % check.path)
+        reason = str(exc) if isinstance(exc, _NotInRelease) else 'this deployment has no setting %r' % check.path
+        return None, _record(check, None, None, 'skipped', 'skipped: %s' % reason)
     except ValueError as exc:
         return None, _error_record(check, None, str(exc))
     actual = _shown(target.value, target.kind)
@@ -259,9 +271,9 @@ class Result:
     def message(self, deployment):
         """One line: the verdict, the counts and the deployment (the plan lists the checks)."""
         summary = self.summary
-        counts = '%s: %d passed, %d drifted, %d waived, %s' % (
+        counts = '%s: %d passed, %d drifted, %d waived, %s%s' % (
             _reports.counted(summary['total'], 'check'), summary['pass'], summary['drift'], summary['waived'],
-            _reports.counted(summary['error'], 'error'))
+            _reports.counted(summary['error'], 'error'), _reports.skipped_count(summary))
         return 'drift check %s on %s (%s; fail_on: %s)' % (
             'passed' if self.passed else 'failed', _reports.shortened(deployment, 60), counts, self.fail_on)
 

@@ -23,10 +23,11 @@ from ansible_collections.coder.coderd.plugins.module_utils._errors import InputE
 
 FORMATS = ('json', 'junit', 'markdown')
 FILE_NAMES = {'json': 'coder-drift.json', 'junit': 'coder-drift.junit.xml', 'markdown': 'coder-drift.md'}
-_STATUS_ORDER = ('error', 'drift', 'waived', 'pass')
+_STATUS_ORDER = ('error', 'drift', 'waived', 'skipped', 'pass')
 _SEVERITY_ORDER = ('critical', 'high', 'medium', 'low', 'info')
 _VERDICTS = {'passed': '\u2705 passed', 'drifted': '\u274c drifted', 'error': '\u26a0\ufe0f error'}
-_STATUS_MARK = {'error': '\u26a0\ufe0f', 'drift': '\u274c', 'waived': '\U0001f515', 'pass': '\u2705'}
+_STATUS_MARK = {'error': '\u26a0\ufe0f', 'drift': '\u274c', 'waived': '\U0001f515', 'skipped': '\u23ed\ufe0f',
+                'pass': '\u2705'}
 
 
 # A message lists at most MAX_LISTED items (problems, drifts, warnings), then says how many more;
@@ -45,6 +46,11 @@ _ELLIPSIS = '\u2026'
 def counted(number, noun):
     """'1 check', '2 checks'."""
     return '%d %s%s' % (number, noun, '' if number == 1 else 's')
+
+
+def skipped_count(summary):
+    """', N skipped' for a summary with skipped checks (settings the deployment's release lacks), else ''."""
+    return ', %d skipped' % summary['skipped'] if summary.get('skipped') else ''
 
 
 def clipped(text, limit=MAX_SHOWN):
@@ -131,7 +137,7 @@ def error_report(deployment, problem, fail_on, baseline=None, context=None):
     record = dict(key='drift check', resolved_as=None, expected=None, actual=None, operator='run',
                   severity='critical', status='error', source='run', description=problem)
     summary = dict(total=1, failing=1, fail_on=fail_on, drift_by_severity=dict.fromkeys(_SEVERITY_ORDER, 0),
-                   error=1, **dict.fromkeys(('pass', 'drift', 'waived'), 0))
+                   error=1, **dict.fromkeys(('pass', 'drift', 'waived', 'skipped'), 0))
     return build_report(deployment, [record], summary, False, baseline=baseline, context=context)
 
 
@@ -180,7 +186,7 @@ def render_junit(report):
     counts = dict(tests=str(summary['total']), failures=str(summary['drift']), errors=str(summary['error']))
     root = ElementTree.Element('testsuites', dict(counts, name='coder.coderd drift check', time='0'))
     suite = ElementTree.SubElement(root, 'testsuite', dict(
-        counts, name=report['deployment'], skipped=str(summary['waived']), time='0',
+        counts, name=report['deployment'], skipped=str(summary['waived'] + summary.get('skipped', 0)), time='0',
         timestamp=report['generated_at']))
     properties = ElementTree.SubElement(suite, 'properties')
     for name, value in [('deployment', report['deployment']), ('baseline', report['baseline']),
@@ -203,6 +209,8 @@ def render_junit(report):
             waiver = record['waiver']
             outcome = ElementTree.SubElement(case, 'skipped', dict(
                 type='waived', message='waived until %s: %s' % (waiver['expires'], waiver['reason'])))
+        elif record['status'] == 'skipped':
+            outcome = ElementTree.SubElement(case, 'skipped', dict(type='skipped', message=record.get('description', '')))
         else:
             outcome = ElementTree.SubElement(case, 'system-out')
         outcome.text = _details(record)
@@ -252,9 +260,10 @@ def render_markdown(report):
     lines = [
         '### Coder drift check: %s' % _plain(report['deployment']),
         '',
-        '**%s**: %s, %d passed, %d drifted, %d waived, %s (fails on %s and above; baseline: %s; %s)' % (
+        '**%s**: %s, %d passed, %d drifted, %d waived, %s%s (fails on %s and above; baseline: %s; %s)' % (
             verdict, counted(summary['total'], 'check'), summary['pass'], summary['drift'], summary['waived'],
-            counted(summary['error'], 'error'), summary['fail_on'], report['baseline'], report['generated_at']),
+            counted(summary['error'], 'error'), skipped_count(summary), summary['fail_on'], report['baseline'],
+            report['generated_at']),
         '',
         _plain(', '.join('%s: %s' % (name.replace('_', ' '), value) for name, value in _context_items(report))),
         '',

@@ -26,15 +26,27 @@ from ansible_collections.coder.coderd.plugins.module_utils._units import (
     format_go_duration, ns_to_seconds, parse_go_duration_ns, parse_version,
 )
 
-# codersdk.ExperimentsKnown at Coder v2.34.3.
+# codersdk.ExperimentsKnown of Coder v2.10 to v2.36, together: a fleet runs several releases, and
+# a name one of them knows is no typo.
 KNOWN_EXPERIMENTS = (
     'example',
+    'shared-ports',
     'auto-fill-parameters',
     'notifications',
     'workspace-usage',
+    'web-push',
     'oauth2',
     'mcp-server-http',
+    'workspace-sharing',
     'workspace-build-updates',
+    'nats_pubsub',
+    'minimum-implicit-member',
+    'ai-gateway-cost-control',
+    'workspace-capable-licensing',
+    'ai-gateway-seat-exclusion',
+    'chat-advisor',
+    'chat-virtual-desktop',
+    'agent-lifecycle-hooks',
 )
 
 _ACRONYM_BOUNDARY = re.compile(r'([A-Z]+)([A-Z][a-z])')
@@ -81,16 +93,16 @@ def _snake_keys(value):
 # values would invent data the server never sent.
 SENT = 'sent'                  # always there, never null
 SENT_OR_NULL = 'sent or null'  # always there; a Go map or slice, null when empty
-OPTIONAL = 'optional'          # newer releases only, or omitted when empty: absent or null means empty
+OPTIONAL = 'optional'          # newer releases only: absent stays absent (never invented), null means empty
 _EXPECTED = {str: 'a string', bool: 'a boolean', dict: 'an object', list: 'an array'}
 
 
 def documented_fields(raw, what, fields):
-    """Every wire field (snake_case), each documented one checked and, when empty, its typed empty value.
+    """Every wire field (snake_case), each documented one checked and, when null, its typed empty value.
 
-    ``fields``: (name, JSON type, presence). The facts layout stays the same whatever a server
-    omitted (Go's omitempty, an older release) or sent as null, so templates never need
-    `is defined` guards; the empty value is what the Go zero value means.
+    ``fields``: (name, JSON type, presence). A null is what the Go zero value means, so it becomes
+    the typed empty value; an OPTIONAL field the server did not send (an older release) stays
+    absent: an empty value would claim something that release cannot say.
     """
     body = dict((snake_case(key), value) for key, value in require_object(raw, what).items())
     missing = ['"{0}"'.format(name) for name, _kind, presence in fields if presence != OPTIONAL and name not in body]
@@ -98,6 +110,8 @@ def documented_fields(raw, what, fields):
         raise ServerError('unexpected {0} response: {1} {2} missing'.format(
             what, ', '.join(missing), 'is' if len(missing) == 1 else 'are'))
     for name, kind, presence in fields:
+        if presence == OPTIONAL and name not in body:
+            continue
         value = body.get(name)
         if value is None and presence != SENT:
             body[name] = kind()
@@ -117,18 +131,21 @@ _BUILD_INFO_FIELDS = (
     ('provisioner_api_version', str, OPTIONAL),    # since v2.15
     ('upgrade_message', str, OPTIONAL),            # since v2.8
     ('deployment_id', str, OPTIONAL),              # since v2.11
-    # omitempty: a server whose web-push setup failed sends no key, which means "no key".
+    # since v2.21, omitempty: (there) a server whose web-push setup failed sends no key, which means "no key".
     ('webpush_public_key', str, OPTIONAL),
 )
+_WEBPUSH_SINCE = (2, 21)
 
 
 def normalize_build_info(raw):
     """/buildinfo: every wire field plus `version_info` (major, minor, patch, prerelease, build)."""
     build = documented_fields(raw, '/buildinfo', _BUILD_INFO_FIELDS)
     try:
-        build['version_info'] = parse_version(build['version'])
+        version = build['version_info'] = parse_version(build['version'])
     except ValueError as error:
         raise ServerError('unexpected /buildinfo response: {0}'.format(error))
+    if (version['major'], version['minor']) >= _WEBPUSH_SINCE:
+        build.setdefault('webpush_public_key', '')
     return build
 
 
@@ -220,18 +237,26 @@ def available_experiments(raw):
     return _string_list(raw, '/experiments/available')
 
 
+# Stands for the answer of /experiments/available on a release that has no such endpoint.
+NOT_SERVED = object()
+
+
 def normalize_experiments(enabled_raw, available_raw):
     """/experiments and /experiments/available as {enabled, available, unknown}.
 
-    `available_raw` is the answer of /experiments/available or its list (available_experiments()).
+    `available_raw` is the answer of /experiments/available or its list (available_experiments()),
+    NOT_SERVED for a release without that endpoint (before v2.4): the facts then have no `available`.
     `unknown` lists enabled names that are neither known to Coder nor available (coderd enables
     them anyway, usually a typo).
     """
     enabled = _string_list(enabled_raw, '/experiments')
-    available = available_experiments(available_raw)
+    available = [] if available_raw is NOT_SERVED else available_experiments(available_raw)
     recognised = set(KNOWN_EXPERIMENTS).union(available)
     unknown = []
     for name in enabled:
         if name not in recognised and name not in unknown:
             unknown.append(name)
-    return {'enabled': enabled, 'available': available, 'unknown': unknown}
+    facts = {'enabled': enabled, 'available': available, 'unknown': unknown}
+    if available_raw is NOT_SERVED:
+        del facts['available']
+    return facts

@@ -72,11 +72,11 @@ build:
       type: str
       sample: https://coder.example.com
     deployment_id:
-      description: Stable UUID of the deployment.
+      description: Stable UUID of the deployment; absent before Coder v2.11, which does not send it.
       type: str
       sample: 8e3f6c2a-5b1d-4f0e-9a7c-2d4b6e8f0a13
     telemetry:
-      description: Whether telemetry is enabled.
+      description: Whether telemetry is enabled; absent before Coder v2.13, which does not send it.
       type: bool
     workspace_proxy:
       description: Whether the answer came from a workspace proxy (always false for coderd).
@@ -86,14 +86,15 @@ build:
       type: str
       sample: "1.0"
     provisioner_api_version:
-      description: Version of the provisioner API.
+      description: Version of the provisioner API; absent before Coder v2.15, which does not send it.
       type: str
       sample: "1.18"
     upgrade_message:
       description: Message the CLI shows on a version mismatch (empty unless configured).
       type: str
     webpush_public_key:
-      description: VAPID public key for web push; empty when web push is off.
+      description: VAPID public key for web push; empty when web push is off; absent before Coder v2.21, which has no
+        web push.
       type: str
 '''
 

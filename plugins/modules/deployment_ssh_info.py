@@ -60,7 +60,8 @@ ssh:
       type: str
       sample: coder.
     hostname_suffix:
-      description: Suffix of workspace host names, as in C(<workspace>.<owner>.<suffix>).
+      description: Suffix of workspace host names, as in C(<workspace>.<owner>.<suffix>); absent before Coder v2.22,
+        which does not send it.
       type: str
       sample: coder
     ssh_config_options:

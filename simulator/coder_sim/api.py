@@ -1,4 +1,5 @@
-"""The ten General endpoints of coderd v2.34.3 behind its /api/v2 middleware.
+"""The ten General endpoints of coderd v2.34.3 (or the release `coder_version`
+names, see releases.py) behind its /api/v2 middleware.
 
 Order of the real router: PrecheckAPIKey (identify, never
 reject) -> rate limiter (keyed by user or IP, per path) -> route lookup ->
@@ -16,7 +17,7 @@ import time
 import uuid
 from urllib.parse import unquote
 
-from coder_sim import config_builder
+from coder_sim import config_builder, releases
 from coder_sim.examples import example
 from coder_sim.gowire import encode_json, rfc3339_nano, semver_compare
 from coder_sim.ratelimit import SlidingWindowLimiter
@@ -27,6 +28,7 @@ TEXT_TYPE = "text/plain; charset=utf-8"
 RELEASE_COMMIT = "4653f32eb4840de54e8dca04a069fb7e61664cf6"
 
 SIGNED_OUT = "You are signed out or your session has expired. Please sign in again to continue."
+FORBIDDEN_BEFORE_V2_20 = {"message": "Forbidden."}
 FORBIDDEN = {
     "message": "Forbidden.",
     "detail": "You don't have permission to view this content. If you believe this is a mistake, "
@@ -34,6 +36,8 @@ FORBIDDEN = {
 }
 NOT_FOUND = {"message": "Resource not found or you do not have access to this resource"}
 ROUTE_NOT_FOUND = {"message": "Route not found."}
+CSP_TOO_LARGE = {"message": "Request body too large.",
+                 "detail": "Maximum CSP report size is %d bytes." % releases.CSP_REPORT_LIMIT}
 STATS_PROCESSING = {"message": "Deployment stats are still processing!"}
 
 _DEPLOYMENT_READERS = ("owner", "auditor")  # hold deployment_config:read and deployment_stats:read
@@ -108,7 +112,9 @@ class _Snapshot(object):
 
     def __init__(self, state):
         self.state = state
-        self.config = config_builder.build(deployment_items(state), state["version"])
+        self.release = releases.Release(state["coder_version"])
+        self.forbidden = FORBIDDEN if self.release.has(releases.FORBIDDEN_DETAIL_SINCE) else FORBIDDEN_BEFORE_V2_20
+        self.config = config_builder.build(deployment_items(state), state["version"], state["coder_version"])
         self.users_by_key_id = {u["token"].split("-")[0]: u for u in state["users"]}
         self.users_by_id = {u["id"]: u for u in state["users"]}
         self.users_by_name = {u["username"].lower(): u for u in state["users"]}
@@ -195,6 +201,9 @@ class CoderApp(object):
 
     def _route(self, snap, request, user, auth_error, stats_processing):
         route = _ROUTES.get(request.path)
+        if request.path == "/api/v2/experiments/available" and not snap.release.has(
+                releases.EXPERIMENTS_AVAILABLE_SINCE):
+            route = None
         if route is None and _TOKENCONFIG.fullmatch(request.path):
             route = ("GET", True, "_tokenconfig")
         if route is None:
@@ -232,9 +241,14 @@ class CoderApp(object):
         }
         if state["webpush_public_key"]:
             body["webpush_public_key"] = state["webpush_public_key"]
+        for key, since in releases.BUILDINFO_SINCE.items():
+            if not snap.release.has(since):
+                body.pop(key, None)
         return json_response(200, body)
 
     def _csp_report(self, call):
+        if call.snap.release.has(releases.CSP_REPORT_LIMIT_SINCE) and len(call.request.body) > releases.CSP_REPORT_LIMIT:
+            return json_response(413, CSP_TOO_LARGE)
         try:
             json.loads(call.request.body)
         except ValueError as exc:
@@ -255,20 +269,21 @@ class CoderApp(object):
 
     def _deployment_config(self, call):
         if not _has_role(call.user, _DEPLOYMENT_READERS):
-            return json_response(403, FORBIDDEN)
+            return json_response(403, call.snap.forbidden)
         return Response(200, [("Content-Type", JSON_TYPE)], call.snap.config.body)
 
     def _deployment_ssh(self, call):
         value = call.snap.config.value
-        return json_response(200, {
-            "hostname_prefix": value("CODER_SSH_HOSTNAME_PREFIX"),
-            "hostname_suffix": value("CODER_WORKSPACE_HOSTNAME_SUFFIX"),
-            "ssh_config_options": call.snap.config.ssh_config_options,
-        })
+        body = {"hostname_prefix": value("CODER_SSH_HOSTNAME_PREFIX")}
+        if call.snap.release.has(releases.SSH_HOSTNAME_SUFFIX_SINCE):
+            # A release between the option lists at hand may lack the option: its default.
+            body["hostname_suffix"] = value("CODER_WORKSPACE_HOSTNAME_SUFFIX", "coder")
+        body["ssh_config_options"] = call.snap.config.ssh_config_options
+        return json_response(200, body)
 
     def _deployment_stats(self, call):
         if not _has_role(call.user, _DEPLOYMENT_READERS):
-            return json_response(403, FORBIDDEN)
+            return json_response(403, call.snap.forbidden)
         snap = call.snap
         ready_at = self.started + snap.state["stats_warmup_seconds"]
         now = time.time()
@@ -288,12 +303,13 @@ class CoderApp(object):
         enabled = []
         for name in call.snap.config.value("CODER_EXPERIMENTS") or []:
             if name == "*":
-                continue  # expands to ExperimentsSafe, which is empty in v2.34.3
+                enabled.extend(call.snap.release.safe_experiments)
+                continue
             enabled.append(name.lower())
         return json_response(200, enabled)
 
     def _experiments_available(self, call):
-        return json_response(200, {"safe": []})
+        return json_response(200, {"safe": call.snap.release.safe_experiments})
 
     def _tokenconfig(self, call):
         snap, user = call.snap, call.user
@@ -308,7 +324,9 @@ class CoderApp(object):
         # dbauthz turns "not allowed to read this user" into not found.
         if target is None or not (target["id"] == user["id"] or _has_role(user, _SITE_USER_READERS)):
             return json_response(404, NOT_FOUND)
-        env = "CODER_MAX_ADMIN_TOKEN_LIFETIME" if "owner" in target["roles"] else "CODER_MAX_TOKEN_LIFETIME"
+        env = "CODER_MAX_TOKEN_LIFETIME"
+        if "owner" in target["roles"] and snap.release.has(releases.PER_USER_TOKEN_CONFIG_SINCE):
+            env = "CODER_MAX_ADMIN_TOKEN_LIFETIME"
         return json_response(200, {"max_token_lifetime": snap.config.value(env)})
 
 

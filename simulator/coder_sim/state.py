@@ -15,7 +15,7 @@ import uuid
 
 import yaml
 
-from coder_sim import config_builder
+from coder_sim import config_builder, releases
 from coder_sim.faults import FaultError, parse_faults
 
 DEFAULT_TOKENS = {
@@ -28,6 +28,8 @@ DEFAULT_TOKENS = {
 KNOWN_ROLES = ("owner", "auditor", "member", "template-admin", "user-admin")
 
 DEFAULT_STATE = {
+    # The release whose answers the simulator gives; None: v2.34.3, the recorded one.
+    "coder_version": None,
     "version": "v2.34.3+4653f32",
     "provisioner_api_version": "1.18",
     "deployment_id": "8e3f6c2a-5b1d-4f0e-9a7c-2d4b6e8f0a13",
@@ -112,7 +114,22 @@ def merge_state(current, update, where="state"):
     for key, env in _SHORTHANDS.items():
         if key in update:
             merged["deployment"][env] = update[key]
+    if update.get("coder_version") is not None:
+        # A chosen release runs that version unless the state says otherwise.
+        release = _coder_version(update["coder_version"], where)
+        if "version" not in update:
+            merged["version"] = "v%d.%d.%d" % release.version
+        if "provisioner_api_version" not in update:
+            merged["provisioner_api_version"] = release.provisioner_api_version
     return _normalise(merged, where)
+
+
+def _coder_version(value, where):
+    version = releases.parse_version(value) if isinstance(value, str) else None
+    if version is None or version[0] != 2:
+        raise StateError("%s: coder_version: expected a Coder v2 release such as v2.16.1, got %s"
+                         % (where, json.dumps(value, default=str)))
+    return releases.Release(value)
 
 
 def _unknown_message(key, choices):
@@ -122,11 +139,13 @@ def _unknown_message(key, choices):
 
 
 def _normalise(state, where):
+    if state["coder_version"] is not None:
+        _coder_version(state["coder_version"], where)
     state["version"] = _string(state["version"], where, "version")
     state["provisioner_api_version"] = _string(state["provisioner_api_version"], where, "provisioner_api_version")
     state["deployment_id"] = _uuid(state["deployment_id"], where, "deployment_id")
     state["webpush_public_key"] = _string(state["webpush_public_key"], where, "webpush_public_key")
-    state["deployment"] = _deployment(state["deployment"], where)
+    state["deployment"] = _deployment(state["deployment"], where, releases.Release(state["coder_version"]))
     state["update_check"] = _update_check(state["update_check"], where)
     state["users"] = _users(state["users"], where)
     for key in ("stats_warmup_seconds", "latency_ms"):
@@ -136,7 +155,7 @@ def _normalise(state, where):
     except FaultError as exc:
         raise StateError("%s: faults%s" % (where, exc))
     try:
-        config_builder.build(deployment_items(state), state["version"])
+        config_builder.build(deployment_items(state), state["version"], state["coder_version"])
     except config_builder.ConfigValueError as exc:
         raise StateError("%s: deployment.%s" % (where, exc))
     return state
@@ -166,10 +185,13 @@ def _non_negative(value, where, key):
     return value
 
 
-def _deployment(values, where):
-    known = config_builder.known_envs()
+def _deployment(values, where, release):
+    known = config_builder.known_envs(release.label)
     normalised = {}
     for env, value in values.items():
+        if env not in known and env in config_builder.known_envs():
+            raise StateError("%s: deployment.%s: not a setting of Coder v%d.%d.%d"
+                             % ((where, env) + release.version))
         if env not in known:
             raise StateError("%s: deployment.%s" % (where, _unknown_message(str(env), sorted(known))))
         if value is None:

@@ -267,7 +267,7 @@ def test_state_changes_at_runtime_merge_and_rebuild_every_answer(coder_sim):
 # -- state files and the command line ----------------------------------------------------------------
 
 @pytest.mark.parametrize("text,message", [
-    ("versoin: v1\n", "state file {path}: versoin: unknown key; did you mean version?"),
+    ("versoin: v1\n", "state file {path}: versoin: unknown key; did you mean version"),
     ("deployment:\n  CODER_MAX_TOKEN_LIFETIME: 3 days\n",
      'state file {path}: deployment.CODER_MAX_TOKEN_LIFETIME="3 days": '
      'time: unknown unit " days" in duration "3 days"'),

@@ -27,7 +27,9 @@ def load_tool(name):
 def expected_files():
     files = dict(load_tool('export_schema').generated_files(SCHEMA))
     catalog = load_tool('gen_option_catalog')
-    files['plugins/module_utils/_option_catalog.py'] = catalog.render(json.loads(OPTIONS_EXTRACT.read_text(encoding='utf-8')))
+    files['plugins/module_utils/_option_catalog.py'] = catalog.render(
+        json.loads(OPTIONS_EXTRACT.read_text(encoding='utf-8')),
+        json.loads((OPTIONS_EXTRACT.parent / 'releases.json').read_text(encoding='utf-8')))
     return files
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
+from coder_sim import DEFAULT_TOKENS
 from coder_sim.examples import example as load
 
 from ansible_collections.coder.coderd.plugins.module_utils import _option_catalog
@@ -20,6 +22,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._config import (
     UnknownKeyError,
     find_option,
     mask_deployment_config,
+    newer_than_catalog,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 from ansible_collections.coder.coderd.plugins.module_utils._values import snake_case
@@ -150,13 +153,72 @@ def test_options_yaml_paths_follow_the_group_ancestry(deployment):
         assert option['yaml_path'] == catalog_yaml[option['flag']], option['flag']
 
 
-def test_shipped_catalog_matches_the_servers_option_list(config_body):
-    assert _option_catalog.CODER_VERSION == 'v2.34.3'
-    assert [record[1] for record in _option_catalog.OPTIONS] == [option['flag'] for option in config_body['options']]
-    secret_flags = set(option['flag'] for option in config_body['options']
+def test_shipped_catalog_is_the_newest_release_then_the_options_it_dropped(coder_sim_factory):
+    """The catalog lists Coder v2.36's options in the server's order, then the ones older releases had."""
+    sim = coder_sim_factory(state={'coder_version': 'v2.36.1'})
+    body = requests.get(sim.url + '/api/v2/deployment/config', timeout=10,
+                        headers={'Coder-Session-Token': DEFAULT_TOKENS['owner']}).json()
+    records = [dict(zip(_option_catalog.FIELDS, record)) for record in _option_catalog.OPTIONS]
+    assert _option_catalog.CODER_VERSION == 'v2.36'
+    current = [record for record in records if not record['removed']]
+    assert [record['flag'] for record in current] == [option['flag'] for option in body['options']]
+    assert [(record['flag'], record['removed']) for record in records if record['removed']] == [
+        ('provisioner-daemons-echo', 'v2.11'), ('in-memory', 'v2.25')]
+    secret_flags = set(option['flag'] for option in body['options']
                        if (option.get('annotations') or {}).get('secret') == 'true')
-    assert secret_flags == set(record[1] for record in _option_catalog.OPTIONS if record[6])
-    assert len(secret_flags) == 17
+    assert secret_flags == set(record['flag'] for record in current if record['secret'])
+    assert len(secret_flags) == 18
+
+
+def release_config(coder_sim_factory, coder_version, deployment):
+    sim = coder_sim_factory(state={'coder_version': coder_version, 'deployment': deployment})
+    return DeploymentConfig(requests.get(sim.url + '/api/v2/deployment/config', timeout=10,
+                                         headers={'Coder-Session-Token': DEFAULT_TOKENS['owner']}).json())
+
+
+def test_an_old_release_s_moved_settings_are_also_at_their_current_path(coder_sim_factory):
+    # v2.10 keeps both at the top level, and omits the false cookie setting altogether.
+    model = release_config(coder_sim_factory, 'v2.10.3', {'CODER_MAX_TOKEN_LIFETIME': '720h',
+                                                          'CODER_SECURE_AUTH_COOKIE': 'false'})
+    assert model.config['max_token_lifetime'] == 720 * 3600
+    assert model.config['session_lifetime']['max_token_lifetime'] == 720 * 3600
+    assert model.config['http_cookies'] == {'secure_auth_cookie': False}
+    assert 'secure_auth_cookie' not in model.config
+    assert model.resolve('session_lifetime.max_token_lifetime').value == 720 * 3600
+    assert model.resolve('max_token_lifetime').value == 720 * 3600
+    assert model.missing_setting('CODER_WORKSPACE_HOSTNAME_SUFFIX', 'v2.10.3') == (
+        'CODER_WORKSPACE_HOSTNAME_SUFFIX: not a setting of Coder v2.10.3 (added in v2.22)')
+    assert model.missing_setting('CODER_MAX_TOKEN_LIFETIME', 'v2.10.3') == ''
+    assert model.missing_setting('no-such-setting', 'v2.10.3') == ''
+
+
+def test_facts_without_options_date_settings_by_the_catalog():
+    model = DeploymentConfig.from_facts({'access_url': 'https://coder.example.com'})
+    assert model.missing_setting('CODER_WORKSPACE_HOSTNAME_SUFFIX', 'v2.16.1') == (
+        'CODER_WORKSPACE_HOSTNAME_SUFFIX: not a setting of Coder v2.16.1 (added in v2.22)')
+    assert model.missing_setting('CODER_WORKSPACE_HOSTNAME_SUFFIX', 'v2.22.0') == ''
+    assert model.missing_setting('in-memory', 'v2.36.1') == 'in-memory: not a setting of Coder v2.36.1 (removed in v2.25)'
+    # Within the span a setting came in, and without a version, nothing is claimed.
+    assert model.missing_setting('CODER_EMAIL_TLS_SKIPVERIFY', 'v2.20.0') == ''
+    assert model.missing_setting('CODER_WORKSPACE_HOSTNAME_SUFFIX', None) == ''
+
+
+@pytest.mark.parametrize('version, newer', [('v2.37.0', True), ('v3.0.0', True), ('v2.36.9', False),
+                                            ('v2.10.3', False), ('not a version', False), (None, False)])
+def test_newer_than_catalog(version, newer):
+    assert newer_than_catalog(version) is newer
+
+
+def test_the_catalog_knows_when_settings_came_and_moved():
+    records = dict((record[1], dict(zip(_option_catalog.FIELDS, record))) for record in _option_catalog.OPTIONS)
+    assert records['workspace-hostname-suffix']['added'] == 'v2.22'
+    assert records['cluster-host']['added'] == 'v2.35'
+    assert records['access-url']['added'] == ''  # v2.10, the oldest release read, has it
+    assert (records['max-token-lifetime']['moved_from'], records['max-token-lifetime']['moved_in']) == (
+        'max_token_lifetime', 'v2.11')
+    assert (records['secure-auth-cookie']['moved_from'], records['secure-auth-cookie']['moved_in']) == (
+        'secure_auth_cookie', 'v2.22')
+    assert records['external-auth-providers']['moved_from'] == 'git_auth'
 
 
 # --- deployment config: resolve / select -------------------------------------------------------
@@ -582,13 +644,35 @@ def test_generator_writes_one_loadable_record_per_option(tmp_path):
     assert namespace['CODER_VERSION'] == 'v9.9.9'
     assert namespace['FIELDS'] == _option_catalog.FIELDS
     assert namespace['OPTIONS'] == (
-        ('Access URL', 'access-url', 'CODER_ACCESS_URL', 'networking.accessURL', 'url', 'access_url', False, False, '', ''),
-        ('A' * 150, 'long', '', '', 'bool', 'long', True, True, 'false', 'access-url'),
+        ('Access URL', 'access-url', 'CODER_ACCESS_URL', 'networking.accessURL', 'url', 'access_url', False, False, '', '',
+         '', '', '', ''),
+        ('A' * 150, 'long', '', '', 'bool', 'long', True, True, 'false', 'access-url', '', '', '', ''),
     )
     record_lines = [line for line in first.decode('utf-8').splitlines() if line.startswith('    (')]
     assert len(record_lines) == 2
     assert all(line.endswith('# noqa: E501') for line in record_lines)
     assert 'commit ' + 'a' * 40 in first.decode('utf-8')
+
+
+def test_generator_dates_each_option_by_the_releases_that_have_it():
+    generator = load_generator()
+    option = dict(name='Old', env='', yaml_path='', type='bool', secret=False, hidden=False, default=None,
+                  use_instead=None)
+    base = {'note': 'Read from coder/coder (tag v2.34.3, commit ' + 'a' * 40 + ').', 'options': [
+        dict(option, flag='kept', config_json_path='session_lifetime.kept'), dict(option, flag='gone', config_json_path='gone')]}
+    releases = {'base': 'v2.34.3', 'releases': {
+        'v2.10': {'commit': 'b' * 40, 'order': ['kept', 'gone'], 'added': {},
+                  'changed': {'kept': {'config_json_path': 'kept'}}},
+        'v2.35': {'commit': 'c' * 40, 'order': ['kept', 'new'], 'changed': {},
+                  'added': {'new': dict(option, flag='new', config_json_path='new')}},
+    }}
+    namespace = {}
+    exec(compile(generator.render(base, releases), 'catalog', 'exec'), namespace)
+    assert namespace['CODER_VERSION'] == 'v2.35'
+    records = dict((record[1], record[-4:]) for record in namespace['OPTIONS'])
+    assert list(records) == ['kept', 'new', 'gone']
+    assert records == {'kept': ('', '', 'kept', 'v2.11-v2.34'), 'new': ('v2.35', '', '', ''),
+                       'gone': ('', 'v2.35', '', '')}
 
 
 def test_generator_refuses_an_extract_without_provenance(tmp_path, capsys):

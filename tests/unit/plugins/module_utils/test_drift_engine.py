@@ -445,14 +445,15 @@ def test_the_users_check_replaces_the_baselines_on_the_same_setting(facts, model
     assert [(record['source'], record['status']) for record in lifetime] == [('desired', 'pass')]
 
 
-def test_a_baseline_setting_an_older_server_lacks_does_not_apply(facts):
+def test_a_baseline_setting_an_older_server_lacks_is_skipped_naming_the_release(facts):
     body = load('deployment-config.json')
     body['options'] = [option for option in body['options'] if option['flag'] != 'swagger-enable']
     result = run(None, facts, DeploymentConfig(body), baseline='hardened')
     swagger = [record for record in result.records if record['key'] == 'CODER_SWAGGER_ENABLE']
     assert [(record['status'], record['description']) for record in swagger] == [
-        ('pass', "not applicable: this deployment has no setting 'CODER_SWAGGER_ENABLE'")]
-    assert result.summary['error'] == 0
+        ('skipped', 'skipped: CODER_SWAGGER_ENABLE: not a setting of Coder %s' % facts['build']['version'])]
+    assert (result.summary['error'], result.summary['skipped']) == (0, 1)
+    assert result.message('D').endswith('0 errors, 1 skipped; fail_on: low)')
 
 
 def test_hardened_tightens_recommended():

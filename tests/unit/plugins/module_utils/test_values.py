@@ -70,8 +70,12 @@ def test_build_info_of_an_older_release():
     raw = load('buildinfo.json')
     for key in ('telemetry', 'provisioner_api_version', 'deployment_id', 'webpush_public_key'):
         del raw[key]
+    raw['version'] = 'v2.10.3'
     build = normalize_build_info(raw)
-    assert (build['telemetry'], build['provisioner_api_version'], build['deployment_id']) == (False, '', '')
+    # Absent, not invented: a false telemetry or an empty deployment ID would be claims v2.10 never made.
+    assert not set(build) & {'telemetry', 'provisioner_api_version', 'deployment_id', 'webpush_public_key'}
+    raw['version'] = 'v2.21.0'
+    assert normalize_build_info(raw)['webpush_public_key'] == ''  # omitempty from v2.21: no key
 
 
 def test_ssh():
@@ -82,7 +86,7 @@ def test_ssh():
 def test_ssh_keeps_option_names_and_fills_gaps():
     # Before v2.22 there is no hostname_suffix.
     ssh = normalize_ssh({'hostname_prefix': 'coder.', 'ssh_config_options': {'ForwardAgent': 'yes'}})
-    assert ssh == {'hostname_prefix': 'coder.', 'hostname_suffix': '', 'ssh_config_options': {'ForwardAgent': 'yes'}}
+    assert ssh == {'hostname_prefix': 'coder.', 'ssh_config_options': {'ForwardAgent': 'yes'}}
     assert normalize_ssh({'hostname_prefix': 'coder.', 'ssh_config_options': None})['ssh_config_options'] == {}
 
 
