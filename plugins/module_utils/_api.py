@@ -21,6 +21,8 @@ from ansible_collections.coder.coderd.plugins.module_utils._config import Deploy
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 
 SUBSETS = ('api_root', 'build', 'config', 'ssh', 'stats', 'experiments', 'update_check', 'token_config')
+# Gathered only when named: health needs an owner's token and may take the server's whole check time.
+EXTRA_SUBSETS = ('health',)
 STATS_PROCESSING = 'Deployment stats are still processing!'
 STATS_POLL_SECONDS = 1.0
 # Longer than anyone waits for a fresh server's first stats; an infinite wait would be a hang.
@@ -47,6 +49,7 @@ class Deployment:
         self._lock = threading.Lock()
         self._answers = {}
         self._config_model = None
+        self._health = {}
 
     def get(self, path, timeout=None):
         with self._lock:
@@ -110,7 +113,17 @@ class Deployment:
             answer = self.get(path, timeout=timeout)
         except CoderError as exc:
             raise _health_refusal(exc)
-        return self._normalized(path, _health.normalize_health, answer)
+        with self._lock:
+            known = self._health.get(path)
+        if known is None:
+            known = self._normalized(path, _health.normalize_health, answer)
+            unknown = _health.unknown_parts(known)
+            if unknown:
+                self.client.warn('%s: the health report has %s that this collection does not know (a newer Coder?); '
+                                 'they are kept as sent' % (self.url, unknown))
+            with self._lock:
+                known = self._health.setdefault(path, known)
+        return known
 
     def stats(self, processing_timeout=30.0):
         """Stats, waiting (bounded) while a freshly started server has not computed them yet."""
@@ -168,14 +181,15 @@ def expand_subsets(requested):
         name = name.lstrip('!')
         if name == 'all':
             names = set(SUBSETS)
-        elif name in SUBSETS:
+        elif name in SUBSETS + EXTRA_SUBSETS:
             names = {name}
         else:
-            raise InputError('gather_subset: unknown subset %r; choose from all, %s' % (name, ', '.join(SUBSETS)))
+            raise InputError('gather_subset: unknown subset %r; choose from all, %s'
+                             % (name, ', '.join(SUBSETS + EXTRA_SUBSETS)))
         (excluded if negate else chosen).update(names)
     if not chosen and excluded:
         chosen = set(SUBSETS)
-    return [name for name in SUBSETS if name in chosen and name not in excluded]
+    return [name for name in SUBSETS + EXTRA_SUBSETS if name in chosen and name not in excluded]
 
 
 def gather_facts(deployment, subsets, user='me', include_options=False, processing_timeout=30.0):
@@ -189,6 +203,7 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
         'experiments': deployment.experiments,
         'update_check': deployment.update_check,
         'token_config': lambda: deployment.token_config(user),
+        'health': deployment.health,
     }
     if 'stats' in subsets:
         # Now, not on the worker thread, so that the mistake is not reported as an endpoint failure.

@@ -228,6 +228,10 @@ class CoderClient:
         path = urlsplit(url or '').path
         self._warn(self._secrets.hide('%s %s %s: %s, retrying' % (display_url(self.base_url), method, path, cause)))
 
+    def warn(self, message):
+        """Show ``message`` as a warning of the task that uses this client."""
+        self._warn(self._secrets.hide(message))
+
     def hide(self, text):
         """``text`` without this client's credentials."""
         return self._secrets.hide(text)
