@@ -188,14 +188,9 @@ def _section(name, raw, legacy):
 
 
 def _database(section, field):
-    section['latency'] = _seconds_from_text(section, 'latency', field + '.latency')
-    threshold = _seconds_from(section, 'threshold_ms', field + '.threshold_ms', 10 ** 6)
-    latency_ms = _seconds_from(section, 'latency_ms', field + '.latency_ms', 10 ** 6)
-    if section['latency'] is None:
-        section['latency'] = latency_ms
-    section.pop('latency_ms', None)
+    section['latency'] = _precise_seconds(section, 'latency', field)
+    section['threshold'] = _seconds_from(section, 'threshold_ms', field + '.threshold_ms', 10 ** 6)
     section.pop('threshold_ms', None)
-    section['threshold'] = threshold
 
 
 def _derp(section, field):
@@ -235,11 +230,17 @@ def _derp_node(raw, field):
     for key in ('node', 'node_info', 'stun'):
         value = _typed(node, key, dict, 'an object', '%s.%s' % (field, key))
         node[key] = None if value is None else _go_keys(value)
-    ping = _seconds_from_text(node, 'round_trip_ping', field + '.round_trip_ping')
-    ping_ms = _seconds_from(node, 'round_trip_ping_ms', field + '.round_trip_ping_ms', 10 ** 6)
-    node['round_trip_ping'] = ping if ping is not None else ping_ms
-    node.pop('round_trip_ping_ms', None)
+    node['round_trip_ping'] = _precise_seconds(node, 'round_trip_ping', field)
     return node
+
+
+def _precise_seconds(body, key, field):
+    """Seconds from ``key`` (a Go duration string), else from ``key_ms``, which then goes; "" is null."""
+    rounded = _seconds_from(body, key + '_ms', '%s.%s_ms' % (field, key), 10 ** 6)
+    body.pop(key + '_ms', None)
+    if body.get(key) is None:
+        return rounded
+    return _seconds_from_text(body, key, '%s.%s' % (field, key))
 
 
 def _workspace_proxy(section, field):
