@@ -92,6 +92,8 @@ options:
         V(all), or any of V(api_root), V(build), V(config), V(ssh), V(stats), V(experiments), V(update_check),
         V(token_config); prefix with V(!) to exclude, for example V(!stats)."
       - C(config) and C(stats) need a token of an owner or auditor; exclude them for a member's tokens.
+      - V(health) adds C(coder_health), the health report of M(coder.coderd.health_info); only when named
+        (V(all) leaves it out), because it needs owners' tokens and a server may take up to 30 seconds to answer.
     type: list
     elements: str
     default: [all]
@@ -182,6 +184,17 @@ compose:
 #   deployments:
 #     - url: https://coder.example.com
 #       token_env: CODER_TOKEN
+
+# health.coder.yml: owners' tokens; the health report too, and a group per severity
+#   (coder_health_ok, coder_health_warning, coder_health_error)
+#   plugin: coder.coderd.deployments
+#   gather: [all, health]
+#   keyed_groups:
+#     - key: coder_health.severity
+#       prefix: coder_health
+#   deployments:
+#     - url: https://coder.example.com
+#       token_env: CODER_OWNER_TOKEN
 
 # cached.coder.yml: read the fleet at most once an hour
 #   plugin: coder.coderd.deployments

@@ -16,17 +16,26 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import API_PREFIX, CoderError, encode_path_segment
 from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
-from ansible_collections.coder.coderd.plugins.module_utils import _values
+from ansible_collections.coder.coderd.plugins.module_utils import _health, _values
 from ansible_collections.coder.coderd.plugins.module_utils._config import (
     DeploymentConfig, catalog_release, newer_than_catalog,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, ServerError
 
 SUBSETS = ('api_root', 'build', 'config', 'ssh', 'stats', 'experiments', 'update_check', 'token_config')
+# Gathered only when named: health needs an owner's token and may take the server's whole check time.
+EXTRA_SUBSETS = ('health',)
 STATS_PROCESSING = 'Deployment stats are still processing!'
 STATS_POLL_SECONDS = 1.0
 # Longer than anyone waits for a fresh server's first stats; an infinite wait would be a hang.
 MAX_PROCESSING_TIMEOUT = 86400
+# coderd runs its health checks for at most this long (api.HealthcheckTimeout, not configurable);
+# the health request waits HEALTH_TIMEOUT by default, enough for that and the answer.
+HEALTH_CHECK_SECONDS = 30
+HEALTH_TIMEOUT = 60.0
+# "Healthcheck timed out." since v2.30, "Healthcheck is in progress and did not complete in time." before.
+_TIMED_OUT = ('Healthcheck timed out', 'Healthcheck is in progress')
+_NOT_FOUND = 'Resource not found or you do not have access to this resource'
 
 
 def token_config_path(user):
@@ -43,8 +52,9 @@ class Deployment:
         self._answers = {}
         self._config_model = None
         self._warned_newer = False
+        self._health = {}
 
-    def get(self, path):
+    def get(self, path, timeout=None):
         with self._lock:
             answer = self._answers.get(path)
             owner = answer is None
@@ -52,7 +62,7 @@ class Deployment:
                 answer = self._answers[path] = Future()
         if owner:
             try:
-                answer.set_result(self.client.get(path))
+                answer.set_result(self.client.get(path, timeout=timeout))
             except Exception as exc:  # the waiting readers get the same error, re-raised below
                 answer.set_exception(exc)
         return answer.result()
@@ -108,6 +118,31 @@ class Deployment:
         path = token_config_path(user)
         return self._normalized(path, _values.normalize_token_config, self.get(path), user)
 
+    def health(self, force=False, timeout=HEALTH_TIMEOUT):
+        """The health report (``_health.normalize_health``); ``force`` has the server run its checks now.
+
+        The request may take ``timeout`` seconds whatever the connection's timeout: on a forced run,
+        and whenever the server's cached report has expired, the server runs every check first, for
+        up to HEALTH_CHECK_SECONDS.
+        """
+        check_health_timeout(timeout)
+        path = _health.HEALTH_PATH + ('?force=true' if force else '')
+        try:
+            answer = self.get(path, timeout=timeout)
+        except CoderError as exc:
+            raise _health_refusal(exc)
+        with self._lock:
+            known = self._health.get(path)
+        if known is None:
+            known = self._normalized(path, _health.normalize_health, answer)
+            unknown = _health.unknown_parts(known)
+            if unknown:
+                self.client.warn('%s: the health report has %s that this collection does not know (a newer Coder?); '
+                                 'they are kept as sent' % (self.url, unknown))
+            with self._lock:
+                known = self._health.setdefault(path, known)
+        return known
+
     def stats(self, processing_timeout=30.0):
         """Stats, waiting (bounded) while a freshly started server has not computed them yet."""
         check_processing_timeout(processing_timeout)
@@ -127,6 +162,26 @@ class Deployment:
                 time.sleep(STATS_POLL_SECONDS)
 
 
+def check_health_timeout(value):
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 < value <= MAX_PROCESSING_TIMEOUT):
+        raise InputError('health_timeout must be a number of seconds above 0 and up to %d, got %r'
+                         % (MAX_PROCESSING_TIMEOUT, value))
+
+
+def _health_refusal(exc):
+    """``exc`` said as what it means for the health report: the owner role missing, the checks too slow."""
+    if (exc.status == 403 and exc.message == 'Forbidden.') or (exc.status == 404 and exc.message == _NOT_FOUND):
+        # Before v2.20 the server hid the endpoint from other roles behind a 404.
+        return exc.with_cause('HTTP %s %s: the health report needs a token of a user with the owner role '
+                              '(auditors, template admins and members may not read it)'
+                              % (exc.status, 'Forbidden' if exc.status == 403 else 'not found'))
+    if exc.status in (404, 503) and (exc.message or '').startswith(_TIMED_OUT):
+        return exc.hinted("the server's health checks stop after %d s and then fill its cache: ask again "
+                          "without force in a few seconds" % HEALTH_CHECK_SECONDS)
+    return exc
+
+
 def check_processing_timeout(value):
     if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value <= MAX_PROCESSING_TIMEOUT):
         raise InputError('processing_timeout must be a number of seconds from 0 to %d, got %r'
@@ -144,14 +199,15 @@ def expand_subsets(requested):
         name = name.lstrip('!')
         if name == 'all':
             names = set(SUBSETS)
-        elif name in SUBSETS:
+        elif name in SUBSETS + EXTRA_SUBSETS:
             names = {name}
         else:
-            raise InputError('gather_subset: unknown subset %r; choose from all, %s' % (name, ', '.join(SUBSETS)))
+            raise InputError('gather_subset: unknown subset %r; choose from all, %s'
+                             % (name, ', '.join(SUBSETS + EXTRA_SUBSETS)))
         (excluded if negate else chosen).update(names)
     if not chosen and excluded:
         chosen = set(SUBSETS)
-    return [name for name in SUBSETS if name in chosen and name not in excluded]
+    return [name for name in SUBSETS + EXTRA_SUBSETS if name in chosen and name not in excluded]
 
 
 def gather_facts(deployment, subsets, user='me', include_options=False, processing_timeout=30.0):
@@ -165,6 +221,7 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
         'experiments': deployment.experiments,
         'update_check': deployment.update_check,
         'token_config': lambda: deployment.token_config(user),
+        'health': deployment.health,
     }
     if 'stats' in subsets:
         # Now, not on the worker thread, so that the mistake is not reported as an endpoint failure.

@@ -82,8 +82,12 @@ class CoderError(ServerError):
 
     def hinted(self, hint):
         """This error with ``hint`` (what the user can do about it) after its cause."""
-        return CoderError('%s; %s' % (self.cause, hint), deployment=self.deployment, method=self.method,
-                          path=self.path, status=self.status, message=self.message, detail=self.detail,
+        return self.with_cause('%s; %s' % (self.cause, hint))
+
+    def with_cause(self, cause):
+        """This error said otherwise: what an endpoint's refusal means is known better than its words."""
+        return CoderError(cause, deployment=self.deployment, method=self.method, path=self.path,
+                          status=self.status, message=self.message, detail=self.detail,
                           validations=self.validations, endpoints=self.endpoints)
 
     def to_dict(self):
@@ -208,10 +212,11 @@ class CoderClient:
         session.mount('https://', adapter)
         return session
 
-    def _request_timeout(self):
+    def _request_timeout(self, timeout=None):
+        timeout = timeout or self.settings.timeout
         if self.deadline is None:
-            return self.settings.timeout
-        return max(MIN_REQUEST_TIMEOUT, min(self.settings.timeout, self.deadline - time.monotonic()))
+            return timeout
+        return max(MIN_REQUEST_TIMEOUT, min(timeout, self.deadline - time.monotonic()))
 
     def _report_retry(self, method, url, problem):
         cause = problem if isinstance(problem, str) else _cause(problem, self.settings.timeout)
@@ -223,6 +228,10 @@ class CoderClient:
             self._retried.add(cause)
         path = urlsplit(url or '').path
         self._warn(self._secrets.hide('%s %s %s: %s, retrying' % (display_url(self.base_url), method, path, cause)))
+
+    def warn(self, message):
+        """Show ``message`` as a warning of the task that uses this client."""
+        self._warn(self._secrets.hide(message))
 
     def hide(self, text):
         """``text`` without this client's credentials."""
@@ -237,14 +246,18 @@ class CoderClient:
     def __exit__(self, *exc_info):
         self.close()
 
-    def get(self, path, params=None):
-        return self.request('GET', path, params=params)
+    def get(self, path, params=None, timeout=None):
+        return self.request('GET', path, params=params, timeout=timeout)
 
     def post(self, path, body):
         return self.request('POST', path, json_body=body)
 
-    def request(self, method, path, params=None, json_body=None):
-        """Send one request to ``/api/v2<path>`` and return the decoded JSON answer."""
+    def request(self, method, path, params=None, json_body=None, timeout=None):
+        """Send one request to ``/api/v2<path>`` and return the decoded JSON answer.
+
+        ``timeout`` replaces the connection's for this request: an endpoint that works before it
+        answers (the health checks) needs longer than the others.
+        """
         path = check_api_path(path)
         url = self.base_url + API_PREFIX + path
         fail = _Failure(self.base_url, method, path, self._secrets)
@@ -257,7 +270,7 @@ class CoderClient:
             headers['Content-Type'] = 'application/json'
         response = None
         for _hop in range(MAX_REDIRECTS + 1):
-            response = self._send(fail, method, url, params, data, headers)
+            response = self._send(fail, method, url, params, data, headers, timeout)
             if response.status_code not in (301, 302, 303, 307, 308):
                 break
             url = self._follow(fail, url, response)
@@ -266,7 +279,7 @@ class CoderClient:
         else:
             raise fail('more than %d redirects' % MAX_REDIRECTS)
         try:
-            body = _read_body(fail, response, self._request_timeout())
+            body = _read_body(fail, response, self._request_timeout(timeout))
         finally:
             response.close()
         try:
@@ -276,9 +289,9 @@ class CoderClient:
                 raise exc.hinted('no token was sent: %s' % (self.settings.token_withheld or 'none is set for this url'))
             raise
 
-    def _send(self, fail, method, url, params, data, headers):
+    def _send(self, fail, method, url, params, data, headers, timeout=None):
         settings = self.settings
-        timeout = self._request_timeout()
+        timeout = self._request_timeout(timeout)
         try:
             with warnings.catch_warnings():
                 if not settings.validate_certs:

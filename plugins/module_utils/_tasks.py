@@ -11,7 +11,9 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, expand_subsets, gather_facts
+from ansible_collections.coder.coderd.plugins.module_utils._api import (
+    HEALTH_TIMEOUT, Deployment, expand_subsets, gather_facts,
+)
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, ConnectionOptions
 from ansible_collections.coder.coderd.plugins.module_utils._errors import reportable
@@ -61,6 +63,10 @@ def _token_config(deployment, params, check_mode):
     return dict(token_config=deployment.token_config(params['user']))
 
 
+def _health(deployment, params, check_mode):
+    return dict(health=deployment.health(params['force'], params['health_timeout']))
+
+
 def _csp_report(deployment, params, check_mode):
     if check_mode:
         return dict(changed=True, sent=False)
@@ -104,6 +110,9 @@ TASKS = {
     'experiments_info': TaskSpec(_experiments),
     'update_check_info': TaskSpec(_update_check),
     'token_config_info': TaskSpec(_token_config, dict(user=dict(type='str', default='me'))),
+    'health_info': TaskSpec(_health, dict(
+        force=dict(type='bool', default=False),
+        health_timeout=dict(type='float', default=HEALTH_TIMEOUT))),
     'csp_report': TaskSpec(_csp_report, dict(report=dict(type='dict', required=True))),
     'deployment_info': TaskSpec(_deployment_info, dict(
         gather_subset=dict(type='list', elements='str', default=['all']),

@@ -31,6 +31,9 @@ options:
       - V(all), or any of V(api_root), V(build), V(config), V(ssh), V(stats), V(experiments), V(update_check),
         V(token_config); prefix with V(!) to exclude, for example V(!stats).
       - C(config) and C(stats) need a token of an owner or auditor; exclude them for a member's token.
+      - V(health), the health report as M(coder.coderd.health_info) returns it, is gathered only when named
+        (V(all) leaves it out), because it needs an owner's token and the server may take up to 30 seconds to
+        answer; its request waits up to 60 seconds, whatever O(timeout) says.
     type: list
     elements: str
     default: [all]
@@ -65,6 +68,10 @@ EXAMPLES = r'''
 - name: Gather what a member's token may read
   coder.coderd.deployment_info:
     gather_subset: ['all', '!config', '!stats']
+
+- name: Gather everything and the health report (an owner's token)
+  coder.coderd.deployment_info:
+    gather_subset: [all, health]
 '''
 
 RETURN = r'''
@@ -114,6 +121,12 @@ ansible_facts:
           description: The longest lifetime allowed for new API tokens of O(user).
           type: dict
           sample: {user: me, max_token_lifetime_seconds: 604800, max_token_lifetime: 168h0m0s}
+        health:
+          description:
+            - The health report, as M(coder.coderd.health_info) returns it (only when V(health) is named in
+              O(gather_subset)).
+          type: dict
+          version_added: 1.1.0
 '''
 
 from ansible_collections.coder.coderd.plugins.module_utils._module import run_module

@@ -15,11 +15,11 @@ import json
 import re
 import time
 import uuid
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
-from coder_sim import config_builder, releases
+from coder_sim import config_builder, health, releases
 from coder_sim.examples import example
-from coder_sim.gowire import encode_json, rfc3339_nano, semver_compare
+from coder_sim.gowire import encode_json, encode_json_indent, rfc3339_nano, semver_compare
 from coder_sim.ratelimit import SlidingWindowLimiter
 from coder_sim.state import deployment_items
 
@@ -56,6 +56,7 @@ _ROUTES = {
     "/api/v2/experiments": ("GET", True, "_experiments"),
     "/api/v2/experiments/": ("GET", True, "_experiments"),
     "/api/v2/experiments/available": ("GET", True, "_experiments_available"),
+    "/api/v2/debug/health": ("GET", True, "_debug_health"),
 }
 
 _EXAMPLE_STATS = example("deployment-stats.json")
@@ -129,13 +130,18 @@ class CoderApp(object):
         self._snapshot = _Snapshot(state)
         self.started = time.time()  # the stats warm-up counts from here
         self.limiter = SlidingWindowLimiter()
+        self.health_checker = health.HealthChecker()
 
     @property
     def state(self):
         return self._snapshot.state
 
     def set_state(self, state):
+        before = self._snapshot.state
         self._snapshot = _Snapshot(state)
+        if _without_dismissals(before) != _without_dismissals(state):
+            # A new scenario is a restarted server: its first request runs the checks.
+            self.health_checker.reset()
 
     def value(self, env):
         """A deployment value as the server holds it (typed, secrets included)."""
@@ -209,7 +215,8 @@ class CoderApp(object):
         if route is None:
             # /deployment and /experiments are chi sub-routers whose apiKeyMiddleware
             # also wraps their NotFound handler.
-            if request.path.startswith(("/api/v2/deployment/", "/api/v2/experiments/")) and auth_error:
+            if request.path.startswith(("/api/v2/deployment/", "/api/v2/experiments/", "/api/v2/debug/")) \
+                    and auth_error:
                 return auth_error
             return json_response(404, ROUTE_NOT_FOUND)
         allowed, protected, handler = route
@@ -329,6 +336,29 @@ class CoderApp(object):
             env = "CODER_MAX_ADMIN_TOKEN_LIFETIME"
         return json_response(200, {"max_token_lifetime": snap.config.value(env)})
 
+    def _debug_health(self, call):
+        snap = call.snap
+        version, settings = snap.state["version"], snap.state["health"]
+        if "owner" not in call.user["roles"]:
+            # The /debug group's debug_info:read check; before v2.20 it answered "not found".
+            return json_response(404, NOT_FOUND) if health.older_than(version, "v2.20.0") \
+                else json_response(403, FORBIDDEN)
+        query = parse_qs(call.request.query, keep_blank_values=True)
+        force = query.get("force", [""])[0] == "true"
+        report, progress = self.health_checker.report(
+            settings, version, snap.config.value("CODER_HEALTH_CHECK_REFRESH"), force)
+        if report is None:
+            status, body = health.timed_out_body(version, progress)
+            return json_response(status, body)
+        view = health.dismissed_view(report, settings["dismissed"])
+        chosen = query.get("format", [""])[0]
+        if chosen == "text":
+            return Response(200, [("Content-Type", TEXT_TYPE)], health.text_lines(view))
+        if chosen not in ("", "json"):
+            return json_response(400, {"message": "Invalid format option %s." % json.dumps(chosen),
+                                       "detail": health.INVALID_FORMAT_DETAIL})
+        return Response(200, [("Content-Type", JSON_TYPE)], encode_json_indent(view))
+
 
 def _unauthorized(snap, detail):
     # Every 401 the simulator gives is built on SignedOutErrorMessage, whose "expired" makes
@@ -336,6 +366,10 @@ def _unauthorized(snap, detail):
     challenge = ('Bearer realm="coder", error="invalid_token", error_description="The access token has expired", '
                  'resource_metadata="%s/.well-known/oauth-protected-resource"' % snap.access_url.rstrip("/"))
     return json_response(401, {"message": SIGNED_OUT, "detail": detail}, [("Www-Authenticate", challenge)])
+
+
+def _without_dismissals(state):
+    return dict(state["health"], dismissed=None)
 
 
 def _has_role(user, roles):

@@ -34,7 +34,15 @@ class GoValueError(ValueError):
 def encode_json(value):
     """Serialise like Go's json.Encoder with SetEscapeHTML(true): compact, raw
     UTF-8, <>& escaped as \\u003c etc., U+2028/U+2029 escaped, trailing newline."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _go_escaped(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+
+
+def encode_json_indent(value):
+    """The same with SetIndent("", "\\t"), as httpapi.WriteIndent writes the health report."""
+    return _go_escaped(json.dumps(value, ensure_ascii=False, indent="\t", allow_nan=False))
+
+
+def _go_escaped(text):
     # These characters can only occur inside JSON strings, so a plain textual
     # replacement is exactly what Go's encoder does.
     text = (

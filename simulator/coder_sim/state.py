@@ -15,7 +15,7 @@ import uuid
 
 import yaml
 
-from coder_sim import config_builder, releases
+from coder_sim import config_builder, health, releases
 from coder_sim.faults import FaultError, parse_faults
 
 DEFAULT_TOKENS = {
@@ -59,6 +59,9 @@ DEFAULT_STATE = {
          "token": DEFAULT_TOKENS["template-admin"]},
     ],
     "stats_warmup_seconds": 0,
+    # /debug/health: the recorded report, section overrides, dismissed sections (what the health
+    # settings hold), how long each check runs and the handler's timeout (see health.py).
+    "health": copy.deepcopy(health.DEFAULT_HEALTH),
     "faults": [],
     "latency_ms": 0,
 }
@@ -66,7 +69,7 @@ DEFAULT_STATE = {
 # Shorthands for a deployment value, kept because they read naturally in a
 # state file; they are folded into `deployment` so there is one source of truth.
 _SHORTHANDS = {"telemetry": "CODER_TELEMETRY_ENABLE", "upgrade_message": "CODER_CLI_UPGRADE_MESSAGE"}
-_MERGED_KEYS = ("deployment", "update_check")
+_MERGED_KEYS = ("deployment", "update_check", "health")
 _USER_KEYS = ("username", "id", "roles", "token")
 
 
@@ -148,6 +151,10 @@ def _normalise(state, where):
     state["deployment"] = _deployment(state["deployment"], where, releases.Release(state["coder_version"]))
     state["update_check"] = _update_check(state["update_check"], where)
     state["users"] = _users(state["users"], where)
+    try:
+        state["health"] = health.normalise(state["health"])
+    except health.HealthStateError as exc:
+        raise StateError("%s: health%s" % (where, exc))
     for key in ("stats_warmup_seconds", "latency_ms"):
         state[key] = _non_negative(state[key], where, key)
     try:

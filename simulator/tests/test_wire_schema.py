@@ -8,6 +8,7 @@ from jsonschema import Draft202012Validator
 
 from coder_sim import DEFAULT_TOKENS
 from coder_sim.examples import example_bytes, wire_schema
+from coder_sim.gowire import encode_json_indent
 
 SCHEMA = wire_schema()
 
@@ -81,4 +82,49 @@ def test_error_answers_validate_against_the_error_envelope(coder_sim_factory):
     for expected, response in answers:
         assert response.status_code == expected, response.text
         assert "message" in response.json()
+        assert schema_errors("endpoint.error", response.json()) == [], response.text
+
+
+HEALTH_REPORTS = [
+    ({"health": {"report": "healthy"}}, "health-healthy.json"),
+    ({"health": {"report": "warnings"}}, "health-warnings.json"),
+    ({"health": {"report": "access-url-warning"}}, "health-access-url-warning.json"),
+    ({"health": {"report": "error"}}, "health-error.json"),
+    ({"health": {"report": "dismissed", "dismissed": ["DERP", "ProvisionerDaemons"]}}, "health-dismissed.json"),
+    ({"version": "v2.10.3+84ec2dc", "health": {"report": "legacy-v2.10-healthy"}}, "health-legacy-v2.10-healthy.json"),
+]
+
+
+@pytest.mark.parametrize("state,name", HEALTH_REPORTS, ids=[name for _state, name in HEALTH_REPORTS])
+def test_health_reports_validate_and_are_the_examples(coder_sim_factory, state, name):
+    sim = coder_sim_factory(state=state)
+    response = requests.get(sim.url + "/api/v2/debug/health", headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]})
+    assert response.status_code == 200
+    assert schema_errors("endpoint.debug-deployment-health.200", response.json()) == []
+    # Byte for byte (tabs, \u003c escapes, key order) but for the time of the run.
+    example = json.loads(example_bytes(name))
+    assert response.content == encode_json_indent(dict(example, time=response.json()["time"]))
+
+
+def test_health_schema_refuses_swagger_shapes():
+    report = json.loads(example_bytes("health-healthy.json"))
+    report["derp"]["netcheck"]["udp"] = report["derp"]["netcheck"].pop("UDP")
+    assert schema_errors("endpoint.debug-deployment-health.200", report)
+    assert schema_errors("endpoint.debug-deployment-health.200", dict(report, severity="critical"))
+
+
+def test_health_error_answers_validate_against_the_error_envelope(coder_sim_factory):
+    sim = coder_sim_factory(state={"health": {"check_ms": {"DERP": 2000}, "timeout_ms": 50}})
+    url = sim.url + "/api/v2/debug/health"
+    owner = {"Coder-Session-Token": DEFAULT_TOKENS["owner"]}
+    answers = [
+        (503, requests.get(url, headers=owner)),
+        (403, requests.get(url, headers={"Coder-Session-Token": DEFAULT_TOKENS["auditor"]})),
+        (401, requests.get(url)),
+    ]
+    legacy = coder_sim_factory(state={"version": "v2.16.0"})
+    answers.append((404, requests.get(legacy.url + "/api/v2/debug/health",
+                                      headers={"Coder-Session-Token": DEFAULT_TOKENS["member"]})))
+    for expected, response in answers:
+        assert response.status_code == expected, response.text
         assert schema_errors("endpoint.error", response.json()) == [], response.text

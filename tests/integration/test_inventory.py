@@ -254,3 +254,19 @@ def test_the_login_example_holds_the_deployment_of_the_cli_environment(coder_sim
     assert hostvars["coder_reachable"] is True and hostvars["coder_token_config"]["max_token_lifetime"] == "168h0m0s"
     assert "coder_stats" not in hostvars
     assert coder_sim.request_count(path="/api/v2/deployment/stats") == 0
+
+
+def test_gather_health_makes_a_group_per_severity(coder_sim_factory, tmp_path):
+    sims = {"ok": coder_sim_factory(), "slow-db": coder_sim_factory(state={"health": {"report": "warnings"}}),
+            "broken": coder_sim_factory(state={"health": {"report": "error"}})}
+    path = write_inventory(tmp_path, {
+        "gather": ["build", "health"],
+        "deployments": [{"name": name, "url": sim.url, "token": OWNER} for name, sim in sims.items()],
+        "keyed_groups": [{"key": "coder_health.severity", "prefix": "coder_health"}],
+    })
+    data, _stderr = listed(path)
+    groups = dict((group, data[group]["hosts"]) for group in data if group.startswith("coder_health_"))
+    assert groups == {"coder_health_ok": ["ok"], "coder_health_warning": ["slow-db"], "coder_health_error": ["broken"]}
+    variables = normalized(data["_meta"]["hostvars"]["slow-db"], {}, tmp_path)
+    assert variables["coder_health"]["codes"] == ["EDB02", "EDERP01", "EPD02"]
+    assert "coder_config" not in variables

@@ -11,7 +11,7 @@ import copy
 import pytest
 from coder_sim.examples import example as load
 
-from ansible_collections.coder.coderd.plugins.module_utils import _values
+from ansible_collections.coder.coderd.plugins.module_utils import _health, _values
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig
 from ansible_collections.coder.coderd.plugins.module_utils._errors import ServerError
 
@@ -61,6 +61,9 @@ ENDPOINTS = (
     ('experiments.json', lambda raw: _values.normalize_experiments(raw, load('experiments-available.json')),
      _every_type),
     ('deployment-config.json', DeploymentConfig, _null_and_one_more),
+    ('health-warnings.json', _health.normalize_health, _every_type),
+    ('health-error.json', _health.normalize_health, _every_type),
+    ('health-legacy-v2.10-healthy.json', _health.normalize_health, _every_type),
 )
 
 
