@@ -1,12 +1,16 @@
 """coder.coderd.health_settings run by real ansible-playbook against the simulator: the dismissed
 health checks as code, idempotent, in check mode, with --diff, and refused in one line to non-owners."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from coder_sim import DEFAULT_TOKENS
 from plays import CONNECTED_PLAY
 
 PATH = "/api/v2/debug/health/settings"
+CONNECTION_PLUGINS = Path(__file__).resolve().parent / "connection_plugins"
 DISMISS_TWICE = CONNECTED_PLAY + """
     - name: Dismiss
       coder.coderd.health_settings:
@@ -78,3 +82,14 @@ def test_an_unknown_section_fails_before_any_request_naming_the_valid_ones(run_p
         "WorkspaceProxy (or the section names of the health facts: access_url, database, derp, "
         "provisioner_daemons, websocket, workspace_proxy)")
     assert coder_sim.request_count(PATH) == 0
+
+
+def test_the_module_on_a_remote_host_does_the_same_and_shows_no_token(run_playbook, coder_sim):
+    inventory = json.dumps({"all": {"hosts": {"remote": {"ansible_connection": "remote_local"}}}}, indent=2)
+    result = run_playbook(DISMISS_TWICE.replace("hosts: localhost", "hosts: remote"), inventory=inventory,
+                          extra_vars=connection(coder_sim, dismissed=["ProvisionerDaemons"]), verbosity=4,
+                          env={"ANSIBLE_CONNECTION_PLUGINS": str(CONNECTION_PLUGINS), "ANSIBLE_DIFF_ALWAYS": "1"})
+    assert result.rc == 0, result.output
+    assert [result.task(name)["changed"] for name in ("Dismiss", "Dismiss again, in another order")] == [True, False]
+    assert "+ProvisionerDaemons" in result.stdout
+    assert DEFAULT_TOKENS["owner"].split("-", 1)[1] not in result.output
