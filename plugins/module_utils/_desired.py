@@ -30,7 +30,7 @@ except ImportError as exc:  # guarded: the error names the missing library
     JSONSCHEMA_IMPORT_ERROR = exc
 
 from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _reports
-from ansible_collections.coder.coderd.plugins.module_utils._api import SUBSETS, join_capped
+from ansible_collections.coder.coderd.plugins.module_utils._api import EXTRA_SUBSETS, SUBSETS, join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS, compare, parse_spec
 from ansible_collections.coder.coderd.plugins.module_utils._config import catalog_types
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import (
@@ -560,7 +560,7 @@ def _health_spec(document, source):
 
 
 def required_subsets(desired):
-    """The fact subsets (endpoints) the checks of ``desired`` read, in SUBSETS order: health (owner
+    """The fact subsets (endpoints) the checks of ``desired`` read, in their order: health (owner
     only, and slow) only when the desired state has a health section."""
     needed = {'health'} if desired.health is not None else set()
     for check in desired.all_checks():
@@ -568,7 +568,7 @@ def required_subsets(desired):
         needed.add(check.section)
         if check.when:
             needed.add(check.when.section)
-    return [name for name in SUBSETS if name in needed]
+    return [name for name in SUBSETS + EXTRA_SUBSETS if name in needed]
 
 
 def _address(key):
