@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
+from ansible_collections.coder.coderd.plugins.module_utils._client import API_PREFIX, CoderError
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._health import SETTING_NAMES
 from ansible_collections.coder.coderd.plugins.module_utils._values import json_type
@@ -71,7 +71,8 @@ def _refusal(exc):
 
 def _diff(before, after):
     """Before and after as Ansible shows them: one name a line, sorted, so that order changes show nothing."""
-    return dict(before_header=SETTINGS_PATH + ' (dismissed, before)', after_header=SETTINGS_PATH + ' (dismissed, after)',
+    where = API_PREFIX + SETTINGS_PATH
+    return dict(before_header=where + ' (dismissed, before)', after_header=where + ' (dismissed, after)',
                 before=''.join('%s\n' % name for name in sorted(before)),
                 after=''.join('%s\n' % name for name in sorted(after)))
 

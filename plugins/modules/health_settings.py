@@ -90,8 +90,8 @@ diff:
   sample:
     before: ""
     after: "DERP\n"
-    before_header: /debug/health/settings (dismissed, before)
-    after_header: /debug/health/settings (dismissed, after)
+    before_header: /api/v2/debug/health/settings (dismissed, before)
+    after_header: /api/v2/debug/health/settings (dismissed, after)
 '''
 
 from ansible_collections.coder.coderd.plugins.module_utils._module import run_module
