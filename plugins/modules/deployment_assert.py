@@ -44,7 +44,7 @@ description:
     working directory, V(inline) or V(none)), the baseline, the collection and ansible-core versions, the
     start and end time, and what the token can read when the checks tell it.
   - The section C(health) checks the health report Coder computes itself (C(GET /api/v2/debug/health)), which
-    only an owner's token may read: each warning or error code found is a record of its own, named
+    only an owner's token may read. Each warning or error code found is a record of its own, named
     C(health.<section>.<code>), with a link to Coder's documentation of the code, and a section dismissed in
     Coder (see M(coder.coderd.health_settings)) is waived. The report is only fetched when the document has
     that section; the baselines have none. See C(docs/health.md).
