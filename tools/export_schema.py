@@ -21,7 +21,9 @@ SCHEMA_FILE = 'docs/desired-state.schema.json'
 REFERENCE_FILE = 'docs/desired-state-reference.md'
 
 DEFINITION_NAMES = {'check': 'a check', 'checkObject': 'a check mapping', 'section': 'a mapping of key to check',
-                    'when': 'a condition (below)'}
+                    'when': 'a condition (below)',
+                    'healthSeverity': 'a health severity (`ok`, `warning`, `error`) or a mapping of one of `eq`, '
+                                      '`in`, `max_severity`'}
 
 
 def load_schema():
@@ -112,6 +114,11 @@ def render_reference(schema):
         table(['key', 'required', 'accepts', 'meaning'], property_rows(when['properties'], defs, when['required'])),
         '### The `experiments` mapping',
         table(['key', 'accepts', 'meaning'], property_rows(defs['experimentsObject']['properties'], defs)),
+        '### The `health` mapping',
+        schema['properties']['health']['description'],
+        table(['key', 'accepts', 'meaning'], property_rows(schema['properties']['health']['properties'], defs)),
+        'The keys of `sections` are the sections of the report: %s.'
+        % ', '.join('`%s`' % name for name in schema['properties']['health']['properties']['sections']['properties']),
         '## Waivers',
         'A waivers file (`waivers_file`, role: `coder_waivers_file`) or the `waivers` option is %s with these keys:'
         % describe(defs['waivers'], defs),

@@ -560,6 +560,9 @@ def _decode(fail, response, body, timeout):
             parsed = json.loads(body.decode('utf-8'))
         except ValueError as exc:
             parse_error = exc
+    if status == 204:
+        # No Content: a PUT that changed nothing (the health settings) says so without a body.
+        return None
     if 200 <= status < 300:
         if not body:
             raise fail('HTTP %s with an empty body where JSON was expected' % status, status=status)

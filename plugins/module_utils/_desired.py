@@ -30,11 +30,11 @@ except ImportError as exc:  # guarded: the error names the missing library
     JSONSCHEMA_IMPORT_ERROR = exc
 
 from ansible_collections.coder.coderd.plugins.module_utils import _baselines, _reports
-from ansible_collections.coder.coderd.plugins.module_utils._api import SUBSETS, join_capped
+from ansible_collections.coder.coderd.plugins.module_utils._api import EXTRA_SUBSETS, SUBSETS, join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS, compare, parse_spec
 from ansible_collections.coder.coderd.plugins.module_utils._config import catalog_types
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import (
-    CHECK_META_KEYS, PATH_SECTIONS, SCHEMA, TOKEN_CONFIG_USER, WAIVERS_SCHEMA,
+    CHECK_META_KEYS, HEALTH_LEVELS, PATH_SECTIONS, SCHEMA, TOKEN_CONFIG_USER, WAIVERS_SCHEMA,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._values import FACT_FIELDS
@@ -43,7 +43,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._units import parse_v
 DEFAULT_SEVERITY = 'medium'
 _ORDERING_OPERATORS = ('lt', 'le', 'gt', 'ge')
 # The schema keywords whose failure a subschema's x-message explains.
-_MESSAGE_VALIDATORS = ('anyOf', 'oneOf', 'type', 'pattern')
+_MESSAGE_VALIDATORS = ('anyOf', 'oneOf', 'type', 'pattern', 'minProperties', 'maxProperties')
 _DATE_SHAPE = re.compile(r'^\d{4}-\d{2}-\d{2}$')
 # What a desired-state document or a waiver list may hold, counted as if every YAML alias (or
 # shared reference) were written out: far beyond any hand-written document, small enough that
@@ -94,6 +94,54 @@ class Condition:
         self.section, self.path = _address(self.key)
         self.operator = when.get('operator', 'eq')
         self.value = when['value']
+
+
+class HealthRule:
+    """The severities a health section may have: ``allowed``, shown as ``operator expected``."""
+
+    __slots__ = ('operator', 'expected', 'allowed')
+
+    def __init__(self, constraints):
+        allowed = set(HEALTH_LEVELS)
+        for operator, expected in constraints:
+            if operator == 'eq':
+                allowed &= {expected}
+            elif operator == 'in':
+                allowed &= set(expected)
+            else:  # max_severity
+                allowed &= set(HEALTH_LEVELS[:HEALTH_LEVELS.index(expected) + 1])
+        self.allowed = allowed
+        if len(constraints) == 1:
+            self.operator, self.expected = constraints[0]
+        else:
+            self.operator, self.expected = 'in', [level for level in HEALTH_LEVELS if level in allowed]
+
+
+class HealthSpec:
+    """The ``health`` section of a desired state: the rule of each section (``default`` for those it does
+    not name, None: unchecked) and the codes that may not appear anywhere."""
+
+    __slots__ = ('default', 'sections', 'forbidden_codes', 'source')
+
+    def __init__(self, section, source):
+        constraints = []
+        if 'severity' in section:
+            constraints.extend(_health_constraints(section['severity']))
+        if 'max_severity' in section:
+            constraints.append(('max_severity', section['max_severity']))
+        self.default = HealthRule(constraints) if constraints else None
+        self.sections = dict((name, HealthRule(_health_constraints(value)))
+                             for name, value in (section.get('sections') or {}).items())
+        self.forbidden_codes = list(section.get('forbidden_codes') or ())
+        self.source = source
+
+    def rule(self, name):
+        return self.sections.get(name, self.default)
+
+
+def _health_constraints(value):
+    """``ok`` or ``{in: [ok, warning]}`` as [(operator, expected)]: a plain level means equal."""
+    return list(value.items()) if isinstance(value, dict) else [('eq', value)]
 
 
 class Waiver:
@@ -239,7 +287,9 @@ def _explain(error):
                                                         _reports.clipped(repr(error.instance)))]
     if error.validator == 'additionalProperties':
         allowed = sorted(schema.get('properties', {}))
-        return [_unknown_key(list(error.absolute_path), key, allowed)
+        # A closed set of names (x-what says what they are) is always listed whole: there is no other place to look.
+        what = schema.get('x-what')
+        return [_unknown_key(list(error.absolute_path), key, allowed, what or 'key', listed=bool(what))
                 for key in sorted(str(key) for key in error.instance if key not in schema.get('properties', {}))]
     if error.validator == 'required':
         missing = [name for name in error.validator_value if name not in error.instance]
@@ -249,10 +299,13 @@ def _explain(error):
     return [prefix + error.message]
 
 
-def _unknown_key(parent, key, allowed, what='key', cutoff=0.6):
-    """'path.key: unknown key; did you mean ...?' for ``key`` of the mapping at ``parent``."""
+def _unknown_key(parent, key, allowed, what='key', cutoff=0.6, listed=False):
+    """'path.key: unknown key; did you mean ...?' for ``key`` of the mapping at ``parent``;
+    ``listed``: name every allowed key, even after a close match."""
     close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=cutoff)
-    hint = ("did you mean '%s'?" % close[0]) if close else 'expected one of: ' + ', '.join(allowed)
+    names = 'expected one of: ' + ', '.join(allowed)
+    hint = ("did you mean '%s'? %s" % (close[0], names) if listed else "did you mean '%s'?" % close[0]) \
+        if close else names
     return '%s: unknown %s; %s' % (_path_text(parent + [str(key)]), what, hint)
 
 
@@ -471,41 +524,51 @@ class DesiredState:
     ``token_config_user``: whose token lifetime limit the token_config checks read ('me': the token's own user).
     """
 
-    def __init__(self, checks, baseline_checks=(), token_config_user='me'):
+    def __init__(self, checks, baseline_checks=(), token_config_user='me', health=None):
         self.checks = list(checks)
         self.baseline_checks = list(baseline_checks)
         self.token_config_user = token_config_user
+        self.health = health
 
     @classmethod
     def from_document(cls, document, source='desired state', baseline=None):
         """Check the limits of ``document`` (None for a baseline-only check), validate it and build its checks."""
-        checks, user = [], 'me'
+        checks, user, health = [], 'me', None
         if document is not None:
             check_limits(document, source)
             validate_document(document, source)
             checks = _document_checks(document, 'desired')
             user = (document.get('token_config') or {}).get(TOKEN_CONFIG_USER, user)
+            health = _health_spec(document, 'desired')
         baseline_checks = []
         if baseline and baseline != 'none':
-            baseline_checks = _document_checks(_baselines.baseline(baseline), 'baseline:' + baseline)
-        if not checks and not baseline_checks:
+            document = _baselines.baseline(baseline)
+            baseline_checks = _document_checks(document, 'baseline:' + baseline)
+            # The user's health section replaces a baseline's whole: one report, one set of rules.
+            health = health or _health_spec(document, 'baseline:' + baseline)
+        if not checks and not baseline_checks and health is None:
             raise DesiredStateError(source, ['nothing to check: the desired state has no checks and no baseline '
                                              'was chosen'])
-        return cls(checks, baseline_checks, user)
+        return cls(checks, baseline_checks, user, health)
 
     def all_checks(self):
         return self.checks + self.baseline_checks
 
 
+def _health_spec(document, source):
+    return HealthSpec(document['health'], source) if 'health' in document else None
+
+
 def required_subsets(desired):
-    """The fact subsets (endpoints) the checks of ``desired`` read, in SUBSETS order."""
-    needed = set()
+    """The fact subsets (endpoints) the checks of ``desired`` read, in their order: health (owner
+    only, and slow) only when the desired state has a health section."""
+    needed = {'health'} if desired.health is not None else set()
     for check in desired.all_checks():
         # A check's section is the fact subset (endpoint) it reads.
         needed.add(check.section)
         if check.when:
             needed.add(check.when.section)
-    return [name for name in SUBSETS if name in needed]
+    return [name for name in SUBSETS + EXTRA_SUBSETS if name in needed]
 
 
 def _address(key):
@@ -517,7 +580,7 @@ def _address(key):
     if key == 'version':
         return 'build', 'version'
     section, dot, rest = key.partition('.')
-    if dot and rest and (section in PATH_SECTIONS or section in ('config', 'experiments')):
+    if dot and rest and (section in PATH_SECTIONS or section in ('config', 'experiments', 'health')):
         if section == 'experiments' and rest in ('include', 'exclude'):
             rest = 'enabled'
         return section, rest

@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.coder.coderd.plugins.module_utils import _health
 from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS
 from ansible_collections.coder.coderd.plugins.module_utils._values import FACT_FIELDS
 
@@ -28,6 +29,9 @@ CHECK_META_KEYS = ('severity', 'description', 'when')
 PATH_SECTIONS = ('api_root', 'build', 'ssh', 'stats', 'update_check', 'token_config')
 # token_config names the user whose limit it checks (the default, "me", depends on the token).
 TOKEN_CONFIG_USER = 'user'
+# The sections of Coder's health report, and their severities mildest first.
+HEALTH_SECTIONS = tuple(sorted(_health.SECTIONS))
+HEALTH_LEVELS = _health.SEVERITIES
 
 _DATE_PATTERN = r'^\d{4}-\d{2}-\d{2}$'
 _NUMBER_OR_TEXT = {'type': ['number', 'string'], 'x-message': 'must be a number, a duration such as "168h" or a version'}
@@ -113,9 +117,58 @@ SCHEMA = {
                 'description': 'The username or user ID whose limit is checked, so that the result does not '
                                'depend on whose token runs the check (owners get a shorter limit by default). '
                                'Default: the token\'s own user.'}}),
+        'health': {
+            'description': (
+                'Checks on the health report Coder computes itself (GET /api/v2/debug/health, an owner\'s token): '
+                'the severity every section may reach (severity, max_severity), per-section severities (sections) '
+                'and health codes that must not appear (forbidden_codes). Each warning or error code found is a '
+                'check of its own; a section dismissed in Coder counts as waived.'),
+            'type': 'object',
+            'properties': {
+                'severity': dict({'$ref': '#/$defs/healthSeverity'}, description=(
+                    'The severity each section may have, unless sections says otherwise: ok, warning or error '
+                    '(equal), or {in: [...]}, {eq: ...}, {max_severity: ...}.')),
+                'max_severity': {'$ref': '#/$defs/healthLevel', 'description': (
+                    'The worst severity a section may have (ok < warning < error).')},
+                'sections': {
+                    'type': 'object',
+                    'description': 'The severity a section may have, by section (overrides severity and max_severity).',
+                    'properties': dict((name, {'$ref': '#/$defs/healthSeverity'}) for name in HEALTH_SECTIONS),
+                    'additionalProperties': False,
+                    'x-what': 'health section',
+                },
+                'forbidden_codes': {
+                    'type': 'array',
+                    'description': 'Health codes (such as EPD01 or EACS04) that make a drift wherever they appear.',
+                    'items': {'type': 'string', 'pattern': '^E[A-Z0-9]+$',
+                              'x-message': 'must be a health code such as EDB02 (E and capital letters or digits)'},
+                },
+            },
+            'additionalProperties': False,
+            'minProperties': 1,
+            'x-message': 'must be a mapping of severity, max_severity, sections, forbidden_codes',
+        },
     },
     '$defs': {
         'severity': {'enum': list(SEVERITIES)},
+        'healthLevel': {'type': 'string', 'enum': list(HEALTH_LEVELS)},
+        'healthSeverity': {
+            'anyOf': [
+                {'$ref': '#/$defs/healthLevel'},
+                {
+                    'type': 'object',
+                    'properties': {
+                        'eq': {'$ref': '#/$defs/healthLevel'},
+                        'in': {'type': 'array', 'items': {'$ref': '#/$defs/healthLevel'}, 'minItems': 1},
+                        'max_severity': {'$ref': '#/$defs/healthLevel'},
+                    },
+                    'additionalProperties': False,
+                    'minProperties': 1,
+                    'maxProperties': 1,
+                    'x-message': 'needs exactly one of eq, in, max_severity',
+                },
+            ],
+        },
         'section': {
             'type': 'object',
             'propertyNames': {'minLength': 1},

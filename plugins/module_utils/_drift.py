@@ -18,11 +18,11 @@ __metaclass__ = type
 import datetime
 import difflib
 
-from ansible_collections.coder.coderd.plugins.module_utils import _reports
+from ansible_collections.coder.coderd.plugins.module_utils import _health, _reports
 from ansible_collections.coder.coderd.plugins.module_utils._api import join_capped
 from ansible_collections.coder.coderd.plugins.module_utils._compare import OPERATORS, ComparisonError, compare
 from ansible_collections.coder.coderd.plugins.module_utils._config import DeploymentConfig, UnknownKeyError
-from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import SEVERITIES
+from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import HEALTH_LEVELS, SEVERITIES
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError
 from ansible_collections.coder.coderd.plugins.module_utils._paths import find_path
 from ansible_collections.coder.coderd.plugins.module_utils._units import format_go_duration
@@ -236,6 +236,96 @@ def _apply_waivers(records, waivers, resolver, today, warnings, warn_days):
                 record['status'] = 'waived'
 
 
+# --- the health report -----------------------------------------------------------------------------------
+
+DISMISSED_REASON = 'dismissed in Coder'
+# How much a health drift weighs: as bad as the section's own severity (fail_on: high stops a run on
+# errors only); a code the desired state forbids weighs high wherever it appears.
+_HEALTH_WEIGHT = {'ok': 'low', 'warning': 'medium', 'error': 'high'}
+_FORBIDDEN_WEIGHT = 'high'
+
+
+def _section_findings(section):
+    """{code or None: ["CODE: message", ...]} of a section, in order: its warnings, then the lines of its
+    error, which Coder starts with the code (several proxy errors are joined by newlines; some have none)."""
+    findings = {}
+    for warning in section.get('warnings') or ():
+        code = warning.get('code') or None
+        findings.setdefault(code, []).append('%s: %s' % (code, warning.get('message')) if code
+                                             else str(warning.get('message')))
+    for line in str(section.get('error') or '').splitlines():
+        if line.strip():
+            codes = _health.error_codes(line)
+            findings.setdefault(codes[0] if codes else None, []).append(line.strip())
+    return findings
+
+
+def _finding_text(code, messages, dismissed):
+    """What a health record's description says: the code's messages (how often), the docs link."""
+    text = '; '.join(dict.fromkeys(messages))
+    if len(messages) > 1:
+        text += ' (%d times)' % len(messages)
+    if code:
+        text = '%s; see %s' % (text, _health.docs_url(code))
+    if dismissed:
+        text = ('%s (%s)' % (text, DISMISSED_REASON)) if text else DISMISSED_REASON
+    return _reports.clipped(text, _reports.MAX_PROBLEM)
+
+
+def _section_records(spec, name, section):
+    """The records of one section of the health report: one per code found in it, else one for the section."""
+    rule = spec.rule(name)
+    findings = _section_findings(section)
+    forbidden = [code for code in findings if code in spec.forbidden_codes]
+    if rule is None and not forbidden:
+        return []
+    base = 'health.' + name
+    level = section.get('severity')
+    if level not in HEALTH_LEVELS:
+        # A newer server's severity: reported, not guessed at.
+        return [dict(key=base, resolved_as=base, expected=rule.expected if rule else None, actual=level,
+                     operator=rule.operator if rule else 'not_in', severity=_FORBIDDEN_WEIGHT, status='error',
+                     source=spec.source, description='error: the server reports the severity %s, which is none of %s'
+                     % (_reports.shown_value(level), ', '.join(HEALTH_LEVELS)))]
+    dismissed = section.get('dismissed') is True
+    records = []
+    for code, messages in (findings or {None: []}).items():
+        key = '%s.%s' % (base, code) if code else base
+        if code in forbidden:
+            record = dict(operator='not_in', expected=list(spec.forbidden_codes), actual=code,
+                          severity=_FORBIDDEN_WEIGHT, status='drift')
+        elif rule is None:
+            continue
+        else:
+            record = dict(operator=rule.operator, expected=rule.expected, actual=level, severity=_HEALTH_WEIGHT[level],
+                          status='pass' if level in rule.allowed else 'drift')
+        record.update(key=key, resolved_as=key, source=spec.source)
+        text = _finding_text(code, messages, dismissed)
+        if text:
+            record['description'] = text
+        if code:
+            record['docs_url'] = _health.docs_url(code)
+        if dismissed and record['status'] == 'drift':
+            # As the dashboard shows it: a dismissed section does not count against the deployment.
+            record.update(status='waived', waiver=dict(key=key, reason=DISMISSED_REASON, expires=None, expired=False))
+        records.append(record)
+    return records
+
+
+def _health_records(spec, facts):
+    """One record per code (or per section without one) of the health report the facts hold."""
+    sections = (facts.get('health') or {}).get('sections') if isinstance(facts.get('health'), dict) else None
+    if not isinstance(sections, dict):
+        return [dict(key='health', resolved_as=None, expected=None, actual=None, operator='eq',
+                     severity=_FORBIDDEN_WEIGHT, status='error', source=spec.source,
+                     description='error: no health report in the facts to check the health section against')]
+    records = []
+    for name in sorted(sections):
+        if isinstance(sections[name], dict):
+            records.extend(_section_records(spec, name, sections[name]))
+    return records
+
+
 # --- the whole evaluation -----------------------------------------------------------------------------
 
 class Result:
@@ -323,6 +413,8 @@ def evaluate(desired, facts, waivers, fail_on, now, config_model=None, waiver_wa
         # The user's own check of a setting replaces the baseline's checks of it.
         if target is None or target.resolved_as not in claimed:
             records.append(record)
+    if desired.health is not None:
+        records.extend(_health_records(desired.health, facts))
     warnings = []
     today = now.date() if isinstance(now, datetime.datetime) else now
     _apply_waivers(records, waivers, resolver, today, warnings, waiver_warn_days)

@@ -171,9 +171,20 @@ def _details(record):
              for name in ('key', 'resolved_as', 'operator', 'expected', 'actual', 'severity', 'source')]
     if record.get('description'):
         lines.append('description: %s' % record['description'])
+    if record.get('docs_url'):
+        lines.append('docs: %s' % record['docs_url'])
     if record.get('waiver'):
         lines.append('waiver: %s' % render_value(record['waiver']))
     return '\n'.join(lines) + '\n'
+
+
+def waiver_text(waiver):
+    """How a report says why a record is waived: until when and why, or only why when it never expires
+    (a health section dismissed in Coder)."""
+    if waiver['expires'] is None:
+        return 'waived: %s' % waiver['reason']
+    return '%s %s: %s' % ('waiver expired after' if waiver['expired'] else 'waived until', waiver['expires'],
+                          waiver['reason'])
 
 
 def render_junit(report):
@@ -206,9 +217,7 @@ def render_junit(report):
         elif record['status'] == 'error':
             outcome = ElementTree.SubElement(case, 'error', dict(type='error', message=record.get('description', '')))
         elif record['status'] == 'waived':
-            waiver = record['waiver']
-            outcome = ElementTree.SubElement(case, 'skipped', dict(
-                type='waived', message='waived until %s: %s' % (waiver['expires'], waiver['reason'])))
+            outcome = ElementTree.SubElement(case, 'skipped', dict(type='waived', message=waiver_text(record['waiver'])))
         elif record['status'] == 'skipped':
             outcome = ElementTree.SubElement(case, 'skipped', dict(type='skipped', message=record.get('description', '')))
         else:
@@ -243,9 +252,7 @@ def _table(records):
     for record in records:
         note = record.get('description', '')
         if record.get('waiver'):
-            waiver = record['waiver']
-            note = '%s %s: %s' % ('waiver expired after' if waiver['expired'] else 'waived until',
-                                  waiver['expires'], waiver['reason'])
+            note = waiver_text(record['waiver']) + ('; ' + note if note else '')
         lines.append('| %s %s | %s | %s | %s | %s | %s | %s | %s |' % (
             _STATUS_MARK[record['status']], record['status'], record['severity'],
             _cell(record['key']), record['operator'], _cell(record['expected']), _cell(record['actual']),

@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.coder.coderd.plugins.module_utils import _health_settings
 from ansible_collections.coder.coderd.plugins.module_utils._api import (
     HEALTH_TIMEOUT, Deployment, expand_subsets, gather_facts,
 )
@@ -74,6 +75,10 @@ def _csp_report(deployment, params, check_mode):
     return dict(changed=True, sent=True, response=answer)
 
 
+def _health_settings_task(deployment, params, check_mode):
+    return _health_settings.apply(deployment, params['dismissed'], check_mode)
+
+
 def _deployment_info(deployment, params, check_mode):
     facts = gather_facts(deployment, expand_subsets(params['gather_subset']), user=params['user'],
                          include_options=params['include_options'],
@@ -114,6 +119,8 @@ TASKS = {
         force=dict(type='bool', default=False),
         health_timeout=dict(type='float', default=HEALTH_TIMEOUT))),
     'csp_report': TaskSpec(_csp_report, dict(report=dict(type='dict', required=True))),
+    'health_settings': TaskSpec(_health_settings_task, dict(
+        dismissed=dict(type='list', elements='str', required=True, aliases=['dismissed_healthchecks']))),
     'deployment_info': TaskSpec(_deployment_info, dict(
         gather_subset=dict(type='list', elements='str', default=['all']),
         user=dict(type='str', default='me'),

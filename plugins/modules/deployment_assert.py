@@ -43,6 +43,11 @@ description:
   - Every report names the deployment and its Coder version, the desired document (its path relative to the
     working directory, V(inline) or V(none)), the baseline, the collection and ansible-core versions, the
     start and end time, and what the token can read when the checks tell it.
+  - The section C(health) checks the health report Coder computes itself (C(GET /api/v2/debug/health)), which
+    only an owner's token may read. Each warning or error code found is a record of its own, named
+    C(health.<section>.<code>), with a link to Coder's documentation of the code, and a section dismissed in
+    Coder (see M(coder.coderd.health_settings)) is waived. The report is only fetched when the document has
+    that section; the baselines have none. See C(docs/health.md).
   - The role C(coder.coderd.deployment_check) wraps this module for CI.
   - See the drift check guide (C(docs/drift-checks.md)) for the document format, operators and baselines.
 author:
@@ -262,7 +267,10 @@ records:
     - "C(actual): normalized (durations in Go spelling such as C(168h0m0s), secrets as C({set: true}))."
     - "C(status): one of C(pass), C(drift), C(waived), C(error). C(source): C(desired) or C(baseline:<name>)."
     - "C(description): the check's rationale, why it did not apply, or the error. C(waiver): the matching waiver,
-      with C(expired)."
+      with C(expired); a section dismissed in Coder gives C({reason: dismissed in Coder, expires: null})."
+    - "Health records (C(health.<section>.<code>), or C(health.<section>) for a section without a code): C(actual)
+      is the section's severity (the code, when it is forbidden), C(description) the code's messages, and
+      C(docs_url) the code's page in Coder's documentation."
   returned: when the check ran and the task did not fail
   type: list
   elements: dict

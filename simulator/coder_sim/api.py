@@ -57,7 +57,10 @@ _ROUTES = {
     "/api/v2/experiments/": ("GET", True, "_experiments"),
     "/api/v2/experiments/available": ("GET", True, "_experiments_available"),
     "/api/v2/debug/health": ("GET", True, "_debug_health"),
+    "/api/v2/debug/health/settings": ("GET PUT", True, "_health_settings"),
 }
+# healthsdk.HealthSections, in its order: the values validateHealthSettings accepts (case-sensitive).
+_HEALTH_SECTIONS = ("DERP", "AccessURL", "Websocket", "Database", "WorkspaceProxy", "ProvisionerDaemons")
 
 _EXAMPLE_STATS = example("deployment-stats.json")
 
@@ -131,6 +134,7 @@ class CoderApp(object):
         self.started = time.time()  # the stats warm-up counts from here
         self.limiter = SlidingWindowLimiter()
         self.health_checker = health.HealthChecker()
+        self.health_settings_written = False  # whether a PUT stored the settings (else coderd holds "{}")
 
     @property
     def state(self):
@@ -222,9 +226,9 @@ class CoderApp(object):
         allowed, protected, handler = route
         if protected and auth_error:
             return auth_error
-        if request.method != allowed:
-            # chi's 405: an Allow header and no body.
-            return Response(405, [("Allow", allowed)], b"")
+        if request.method not in allowed.split():
+            # chi's 405: an Allow header per method and no body.
+            return Response(405, [("Allow", method) for method in allowed.split()], b"")
         return getattr(self, handler)(_Call(snap, request, user, stats_processing))
 
     # -- handlers ----------------------------------------------------------------------------
@@ -358,6 +362,70 @@ class CoderApp(object):
             return json_response(400, {"message": "Invalid format option %s." % json.dumps(chosen),
                                        "detail": health.INVALID_FORMAT_DETAIL})
         return Response(200, [("Content-Type", JSON_TYPE)], encode_json_indent(view))
+
+    def _health_settings(self, call):
+        """GET and PUT /debug/health/settings (coderd/debug.go): the list of dismissed sections, kept in
+        the state's health.dismissed, where /debug/health reads it."""
+        snap = call.snap
+        version = snap.state["version"]
+        if health.older_than(version, "v2.5.0"):
+            return json_response(404, ROUTE_NOT_FOUND)
+        if "owner" not in call.user["roles"]:
+            # The /debug group's debug_info:read check, as for /debug/health.
+            return json_response(404, NOT_FOUND) if health.older_than(version, "v2.20.0") \
+                else json_response(403, FORBIDDEN)
+        stored = snap.state["health"]["dismissed"]
+        if call.request.method == "GET":
+            return json_response(200, {"dismissed_healthchecks": stored})
+        # Only owners pass the /debug gate, and they may update the deployment config: the handler's own
+        # 403 ("Insufficient permissions to update health settings.") needs a custom role.
+        try:
+            body = json.loads(call.request.body or b"")
+            if not isinstance(body, dict):
+                raise _GoDecodeError("json: cannot unmarshal %s into Go value of type healthsdk.HealthSettings"
+                                     % _go_json_kind(body))
+            wanted = body.get("dismissed_healthchecks")
+            if wanted is not None and not (isinstance(wanted, list) and all(isinstance(name, str) for name in wanted)):
+                raise _GoDecodeError("json: cannot unmarshal %s into Go struct field HealthSettings."
+                                     "dismissed_healthchecks of type []healthsdk.HealthSection" % _go_json_kind(wanted))
+        except (ValueError, _GoDecodeError) as exc:
+            return json_response(400, {"message": "Request body must be valid JSON.", "detail": _go_decode_detail(
+                exc, call.request.body or b"")})
+        for name in wanted or ():
+            if name not in _HEALTH_SECTIONS:
+                return json_response(500, {"message": "Failed to validate health settings.",
+                                           "detail": "unknown healthcheck section: %s" % name})
+        # bytes.Equal of the marshalled request and the stored text: an unchanged list is not written again.
+        # A fresh deployment stores "{}", which no request equals.
+        if (stored or self.health_settings_written) and wanted == stored:
+            return Response(204, [], b"")
+        state = copy.deepcopy(snap.state)
+        state["health"]["dismissed"] = list(wanted or ())
+        self.set_state(state)
+        self.health_settings_written = True
+        return json_response(200, {"dismissed_healthchecks": wanted})
+
+
+class _GoDecodeError(Exception):
+    """A body that is JSON but not of the type the handler decodes it into."""
+
+
+def _go_json_kind(value):
+    return {dict: "object", list: "array", str: "string", bool: "bool"}.get(type(value), "number")
+
+
+def _go_decode_detail(exc, body):
+    """encoding/json's wording for the common failures (the collection only ever sends valid bodies)."""
+    if isinstance(exc, _GoDecodeError):
+        return str(exc)
+    if not body.strip():
+        return "EOF"
+    position = getattr(exc, "pos", len(body))
+    text = body.decode("utf-8", "replace")
+    if position >= len(text):
+        return "unexpected end of JSON input"
+    expecting = "object key string" if "property name" in str(exc) else "value"
+    return "invalid character %r looking for beginning of %s" % (text[position], expecting)
 
 
 def _unauthorized(snap, detail):

@@ -128,3 +128,16 @@ def test_health_error_answers_validate_against_the_error_envelope(coder_sim_fact
     for expected, response in answers:
         assert response.status_code == expected, response.text
         assert schema_errors("endpoint.error", response.json()) == [], response.text
+
+
+def test_health_settings_answers_validate_and_the_schema_refuses_other_names(coder_sim):
+    url = coder_sim.url + "/api/v2/debug/health/settings"
+    owner = {"Coder-Session-Token": DEFAULT_TOKENS["owner"]}
+    assert schema_errors("endpoint.get-health-settings.200", requests.get(url, headers=owner).json()) == []
+    put = requests.put(url, data=example_bytes("health-settings-put-request.json"), headers=owner)
+    assert schema_errors("endpoint.update-health-settings.200", put.json()) == []
+    assert schema_errors("endpoint.get-health-settings.200", requests.get(url, headers=owner).json()) == []
+    assert schema_errors("endpoint.get-health-settings.200", {"dismissed_healthchecks": ["derp"]})
+    for body in ('{"dismissed_healthchecks":["derp"]}', '{"dismissed_healthchecks":["DERP"],}'):
+        refused = requests.put(url, data=body, headers=owner)
+        assert refused.status_code in (400, 500) and schema_errors("endpoint.error", refused.json()) == []
