@@ -422,9 +422,13 @@ def _go_decode_detail(exc, body):
         return "EOF"
     position = getattr(exc, "pos", len(body))
     text = body.decode("utf-8", "replace")
+    message = str(exc)
+    if message.startswith("Illegal trailing comma"):
+        # Python 3.13 points at the comma; Go at the bracket after it.
+        position = len(text) - len(text[position + 1:].lstrip())
     if position >= len(text):
         return "unexpected end of JSON input"
-    expecting = "object key string" if "property name" in str(exc) else "value"
+    expecting = "object key string" if "property name" in message or "end of object" in message else "value"
     return "invalid character %r looking for beginning of %s" % (text[position], expecting)
 
 
