@@ -210,8 +210,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._check_top_level(config)
             members = read_fleet(config, ConnectionOptions.from_plugin(self).get_options(),
                                  os.path.dirname(os.path.abspath(path)))
-            gather_options = dict(subsets=expand_subsets(self.get_option('gather')), user=self.get_option('user'),
-                                  include_options=self.get_option('include_options'))
+            gather_options = dict(subsets=expand_subsets(self.get_option('gather'), option='gather'),
+                                  user=self.get_option('user'), include_options=self.get_option('include_options'))
         except AnsibleError:
             raise
         except Exception as exc:  # pylint: disable=broad-except
@@ -239,10 +239,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 display.warning(warning)
             if outcome.trace:
                 show_trace(outcome.trace)
-            if outcome.error is not None:
+            if outcome.error is not None and outcome.facts is None:
                 display.warning('Coder deployment %s could not be read, coder_reachable is false: %s'
                                 % (member.name, outcome.error))
-            self._add_host(member.name, host_vars(member.url, outcome.facts, outcome.error))
+            elif outcome.error is not None:
+                display.warning('Coder deployment %s answered in part, its host lacks the facts that failed '
+                                '(see coder_errors): %s' % (member.name, outcome.error))
+            self._add_host(member.name, host_vars(member.url, outcome.facts, outcome.error, outcome.errors))
 
     def _check_top_level(self, config):
         check_keys('top level', config, list(self._options))
