@@ -20,9 +20,14 @@ description:
     (for example V(2.34)) and C(coder_experiments_enabled) (a list), made for O(keyed_groups).
   - Deployments are read concurrently (at most O(max_workers) at a time), and each deployment's endpoints
     concurrently too; every endpoint is read once.
-  - A deployment that cannot be read (down, a wrong token, a member's token on the config) still becomes a
-    host, with C(coder_url), C(coder_reachable=false) and C(coder_error) (one line), and a warning is shown.
-    With O(fail_on_error) or O(strict) it fails the inventory instead.
+  - A deployment that answered some endpoints but not others (a member's token is refused the config and the
+    stats) keeps the facts it got, and its host gets C(coder_error) (one line for every failure) and
+    C(coder_errors) (each failed endpoint, such as V(/api/v2/deployment/config), mapped to its cause); a warning
+    is shown.
+  - A deployment whose API did not answer at all (down, refused connection, DNS, TLS, timeout, something other
+    than the Coder API at the URL) or whose token could not be read still becomes a host, with C(coder_url),
+    C(coder_reachable=false), C(coder_error) and C(coder_errors), and a warning is shown.
+  - With O(fail_on_error) or O(strict), any such failure fails the inventory instead.
   - Values from the API are never templated; a setting that contains C({{ }}) stays literal text.
 author:
   - coder.coderd contributors (@coder-coderd)
@@ -71,12 +76,20 @@ options:
           - File holding the token (surrounding whitespace ignored), such as one that a secret store mounts.
             When it cannot be read the deployment is not read and its host gets C(coder_reachable=false).
         type: path
+      gather:
+        description:
+          - Which parts of this deployment's facts to gather, in place of the top-level O(gather) (same values).
+          - For example V([all, '!config', '!stats']) for a member's token.
+        type: list
+        elements: str
+        version_added: 1.1.0
   gather:
     description:
       - "Which parts of the facts to gather, as the C(gather_subset) option of M(coder.coderd.deployment_info):
         V(all), or any of V(api_root), V(build), V(config), V(ssh), V(stats), V(experiments), V(update_check),
         V(token_config); prefix with V(!) to exclude, for example V(!stats)."
-      - C(config) and C(stats) need a token of an owner or auditor; exclude them for a member's tokens.
+      - C(config) and C(stats) need a token of an owner or auditor; exclude them for a member's tokens (an
+        entry's own O(deployments[].gather) does it for one deployment).
     type: list
     elements: str
     default: [all]
@@ -98,7 +111,8 @@ options:
     default: 16
   fail_on_error:
     description:
-      - Fail the inventory when any deployment cannot be read, instead of adding it with C(coder_reachable=false).
+      - Fail the inventory when any endpoint of any deployment fails, instead of adding its host with the facts
+        it got and C(coder_error).
       - O(strict) does the same.
     type: bool
     default: false
@@ -111,8 +125,8 @@ notes:
   - The C(ansible_coder_*) variables apply to an inventory only as extra vars (C(-e)).
   - With O(cache), the cache key covers the file's path and everything that changes the facts (each
     deployment's name, URL, token digest, headers and TLS options, O(gather), O(user), O(include_options));
-    the cache holds the facts, never a token. Deployments that could not be read are not cached and are
-    read again on the next run.
+    the cache holds the facts, never a token. Deployments that could not be read in full are not cached and
+    are read again on the next run.
   - A failed inventory source is only a warning for C(ansible-playbook) unless
     E(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED) is true; set it in CI together with O(fail_on_error).
   - "Plays over these hosts talk to the API from the controller: use C(connection: local) and
@@ -149,6 +163,8 @@ keyed_groups:
     prefix: experiment
 groups:
   unreachable: not coder_reachable
+  # reachable, but some endpoints failed (see coder_errors)
+  incomplete: coder_reachable and coder_error is defined
   outdated: not (coder_update_check.current | default(true))
   long_lived_tokens: (coder_token_config.max_token_lifetime_seconds | default(0)) > 7 * 86400
 compose:
@@ -159,12 +175,14 @@ compose:
 # me.coder.yml: the deployment of `coder login` (or CODER_URL and CODER_SESSION_TOKEN), nothing else to say
 #   plugin: coder.coderd.deployments
 
-# members.coder.yml: member tokens cannot read the config or the stats
+# members.coder.yml: a member's token cannot read the config or the stats; that entry leaves them out
 #   plugin: coder.coderd.deployments
-#   gather: [all, '!config', '!stats']
 #   deployments:
 #     - url: https://coder.example.com
-#       token_env: CODER_TOKEN
+#       token_env: CODER_OWNER_TOKEN
+#     - url: https://coder.team.example.com
+#       token_env: CODER_MEMBER_TOKEN
+#       gather: [all, '!config', '!stats']
 
 # cached.coder.yml: read the fleet at most once an hour
 #   plugin: coder.coderd.deployments
