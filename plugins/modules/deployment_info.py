@@ -86,7 +86,6 @@ EXAMPLES = r'''
 - name: Gather whatever this token may read
   coder.coderd.deployment_info:
     on_error: partial
-  register: coder_info
 
 - name: Show what could not be read
   ansible.builtin.debug:
