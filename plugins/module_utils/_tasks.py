@@ -78,7 +78,7 @@ def _deployment_info(deployment, params, check_mode):
     if params['on_error'] == 'partial':
         facts['errors'] = gathered.causes()
         if gathered.failures:
-            deployment.client.warn('%s; the facts lack %s (on_error: partial, see coder.errors)'
+            deployment.client.warn('%s; the facts lack %s (on_error: partial, see ansible_facts.coder.errors)'
                                    % (gathered.error(), ', '.join(gathered.failures)))
     return dict(ansible_facts=dict(coder=facts))
 

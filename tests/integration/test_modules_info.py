@@ -325,7 +325,7 @@ def test_deployment_info_keeps_partial_facts_on_request(coder_sim_factory, refus
         assert "\n" not in warning and warning.startswith(
             "%s: 2 endpoints (/api/v2/deployment/config, /api/v2/deployment/stats) failed: HTTP 403: Forbidden."
             % sim.url)
-        assert warning.endswith("; the facts lack config, stats (on_error: partial, see coder.errors)")
+        assert warning.endswith("; the facts lack config, stats (on_error: partial, see ansible_facts.coder.errors)")
 
         assert_one_line_error(failure(run, "Gather every subset with a member token, failing", host),
                               sim.url, "2 endpoints (/api/v2/deployment/config, /api/v2/deployment/stats) failed",
