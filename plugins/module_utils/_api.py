@@ -167,8 +167,8 @@ class Gathered:
         A transport failure (refused, DNS, TLS, timeout) or a page that is not Coder's (a proxy's HTML)
         carries no Coder ``message``; a refusal by the API itself (401, 403, 404) does.
         """
-        return not self.failures or len(self.facts) > 1 or any(exc.message is not None
-                                                                for exc in self.failures.values())
+        answers = [exc for exc in self.failures.values() if exc.message is not None]
+        return not self.failures or len(self.facts) > 1 or bool(answers)
 
     def causes(self):
         """Subset → one line naming the endpoints that failed and why (the deployment is the facts' ``url``)."""
