@@ -30,11 +30,16 @@ description:
   - A token written in the file is a host variable only when it is vault-encrypted (C(!vault)), and then
     still encrypted, as C(ansible_coder_token); the play decrypts it when a task uses it. A plaintext token and
     O(headers) are never host variables, because C(ansible-inventory --list) and fact caches show host variables.
-  - A deployment that cannot be read (down, a wrong token, a member's token on the config) still becomes a
-    host, with C(coder_url), C(coder_reachable=false) and C(coder_error) (one line), and a warning is shown.
-    So does an entry whose O(deployments[].token_env) is unset, whose O(deployments[].token_file) cannot be read, or
-    whose O(ca_path), O(client_cert) or O(client_key) file is missing; its C(coder_error) names the variable or file,
-    and no request is sent to it. With O(fail_on_error) or O(strict) it fails the inventory instead.
+  - A deployment that answered some endpoints but not others (a member's token is refused the config and the
+    stats) keeps the facts it got, and its host gets C(coder_error) (one line for every failure) and
+    C(coder_errors) (each failed endpoint, such as V(/api/v2/deployment/config), mapped to its cause); a warning
+    is shown.
+  - A deployment whose API did not answer at all (down, refused connection, DNS, TLS, timeout, something other
+    than the Coder API at the URL) still becomes a host, with C(coder_url), C(coder_reachable=false),
+    C(coder_error) and C(coder_errors), and a warning is shown. So does an entry whose O(deployments[].token_env)
+    is unset, whose O(deployments[].token_file) cannot be read, or whose O(ca_path), O(client_cert) or
+    O(client_key) file is missing; its C(coder_error) names the variable or file, and no request is sent to it.
+  - With O(fail_on_error) or O(strict), any such failure fails the inventory instead.
   - Values from the API are never templated; a setting that contains C({{ }}) stays literal text.
 author:
   - coder.coderd contributors (@coder-coderd)
@@ -86,12 +91,20 @@ options:
             When it cannot be read the deployment is not read and its host gets C(coder_reachable=false).
           - The host gets its absolute path as C(ansible_coder_token_file).
         type: path
+      gather:
+        description:
+          - Which parts of this deployment's facts to gather, in place of the top-level O(gather) (same values).
+          - For example V([all, '!config', '!stats']) for a member's token.
+        type: list
+        elements: str
+        version_added: 1.1.0
   gather:
     description:
       - "Which parts of the facts to gather, as the C(gather_subset) option of M(coder.coderd.deployment_info):
         V(all), or any of V(api_root), V(build), V(config), V(ssh), V(stats), V(experiments), V(update_check),
         V(token_config); prefix with V(!) to exclude, for example V(!stats)."
-      - C(config) and C(stats) need a token of an owner or auditor; exclude them for a member's tokens.
+      - C(config) and C(stats) need a token of an owner or auditor; exclude them for a member's tokens (an
+        entry's own O(deployments[].gather) does it for one deployment).
       - V(health) adds C(coder_health), the health report of M(coder.coderd.health_info); only when named
         (V(all) leaves it out), because it needs owners' tokens and a server may take up to 30 seconds to answer.
     type: list
@@ -115,7 +128,8 @@ options:
     default: 16
   fail_on_error:
     description:
-      - Fail the inventory when any deployment cannot be read, instead of adding it with C(coder_reachable=false).
+      - Fail the inventory when any endpoint of any deployment fails, instead of adding its host with the facts
+        it got and C(coder_error).
       - O(strict) does the same.
     type: bool
     default: false
@@ -128,8 +142,8 @@ notes:
   - The C(ansible_coder_*) variables apply to an inventory only as extra vars (C(-e)).
   - With O(cache), the cache key covers the file's path and everything that changes the facts (each
     deployment's name, URL, token digest, headers and TLS options, O(gather), O(user), O(include_options));
-    the cache holds the facts, never a token. Deployments that could not be read are not cached and are
-    read again on the next run.
+    the cache holds the facts, never a token. Deployments that could not be read in full are not cached and
+    are read again on the next run.
   - A failed inventory source is only a warning for C(ansible-playbook) unless
     E(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED) is true; set it in CI together with O(fail_on_error).
   - "Plays over these hosts talk to the API from the controller: use C(connection: local) and
@@ -168,6 +182,8 @@ keyed_groups:
     prefix: experiment
 groups:
   unreachable: not coder_reachable
+  # reachable, but some endpoints failed (see coder_errors)
+  incomplete: coder_reachable and coder_error is defined
   outdated: not (coder_update_check.current | default(true))
   long_lived_tokens: (coder_token_config.max_token_lifetime_seconds | default(0)) > 7 * 86400
 compose:
@@ -178,12 +194,14 @@ compose:
 # me.coder.yml: the deployment of `coder login` (or CODER_URL and CODER_SESSION_TOKEN), nothing else to say
 #   plugin: coder.coderd.deployments
 
-# members.coder.yml: member tokens cannot read the config or the stats
+# members.coder.yml: a member's token cannot read the config or the stats; that entry leaves them out
 #   plugin: coder.coderd.deployments
-#   gather: [all, '!config', '!stats']
 #   deployments:
 #     - url: https://coder.example.com
-#       token_env: CODER_TOKEN
+#       token_env: CODER_OWNER_TOKEN
+#     - url: https://coder.team.example.com
+#       token_env: CODER_MEMBER_TOKEN
+#       gather: [all, '!config', '!stats']
 
 # health.coder.yml: owners' tokens; the health report too, and a group per severity
 #   (coder_health_ok, coder_health_warning, coder_health_error)
@@ -241,8 +259,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._check_top_level(config)
             defaults = ConnectionOptions.from_plugin(self, direct=config, variables=self._vars).get_options()
             members = read_fleet(config, defaults, os.path.dirname(os.path.abspath(path)))
-            gather_options = dict(subsets=expand_subsets(self.get_option('gather')), user=self.get_option('user'),
-                                  include_options=self.get_option('include_options'))
+            gather_options = dict(subsets=expand_subsets(self.get_option('gather'), option='gather'),
+                                  user=self.get_option('user'), include_options=self.get_option('include_options'))
         except AnsibleError:
             raise
         except Exception as exc:  # pylint: disable=broad-except
@@ -270,10 +288,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 display.warning(warning)
             if outcome.trace:
                 show_trace(outcome.trace)
-            if outcome.error is not None:
+            if outcome.error is not None and outcome.facts is None:
                 display.warning('Coder deployment %s could not be read, coder_reachable is false: %s'
                                 % (member.name, outcome.error))
-            self._add_host(member, host_vars(member.url, outcome.facts, outcome.error))
+            elif outcome.error is not None:
+                display.warning('Coder deployment %s answered in part, its host lacks the facts that failed '
+                                '(see coder_errors): %s' % (member.name, outcome.error))
+            self._add_host(member, host_vars(member.url, outcome.facts, outcome.error, outcome.errors))
 
     def _check_top_level(self, config):
         check_keys('top level', config, list(self._options))

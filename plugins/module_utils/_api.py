@@ -188,8 +188,8 @@ def check_processing_timeout(value):
                          % (MAX_PROCESSING_TIMEOUT, value))
 
 
-def expand_subsets(requested):
-    """``setup``-style selection: names, ``all``, and ``!name`` exclusions."""
+def expand_subsets(requested, option='gather_subset'):
+    """``setup``-style selection: names, ``all``, and ``!name`` exclusions; ``option`` names it in errors."""
     requested = list(requested or ['all'])
     chosen = set()
     excluded = set()
@@ -202,8 +202,8 @@ def expand_subsets(requested):
         elif name in SUBSETS + EXTRA_SUBSETS:
             names = {name}
         else:
-            raise InputError('gather_subset: unknown subset %r; choose from all, %s'
-                             % (name, ', '.join(SUBSETS + EXTRA_SUBSETS)))
+            raise InputError('%s: unknown subset %r; choose from all, %s'
+                             % (option, name, ', '.join(SUBSETS + EXTRA_SUBSETS)))
         (excluded if negate else chosen).update(names)
     if not chosen and excluded:
         chosen = set(SUBSETS)
@@ -211,7 +211,51 @@ def expand_subsets(requested):
 
 
 def gather_facts(deployment, subsets, user='me', include_options=False, processing_timeout=30.0):
-    """The ``coder`` facts (``url`` and one key per chosen subset), every endpoint fetched concurrently."""
+    """The ``coder`` facts (``url`` and one key per chosen subset); any endpoint that fails fails them all."""
+    gathered = gather(deployment, subsets, user=user, include_options=include_options,
+                      processing_timeout=processing_timeout)
+    if gathered.failures:
+        raise gathered.error()
+    return gathered.facts
+
+
+class Gathered:
+    """What one gathering got: the ``facts`` of the subsets that answered, the ``failures`` (subset → CoderError)
+    of the others."""
+
+    __slots__ = ('facts', 'failures', 'subsets')
+
+    def __init__(self, facts, failures, subsets):
+        self.facts = facts
+        self.failures = failures
+        self.subsets = subsets
+
+    def error(self):
+        """One CoderError for every failure, each cause said once with its endpoints; None without failures."""
+        return _combine(list(self.failures.values()), self.subsets) if self.failures else None
+
+    def reachable(self):
+        """False only when the Coder API did not answer at all: nothing was read, and no endpoint sent a
+        Coder error answer.
+
+        A transport failure (refused, DNS, TLS, timeout) or a page that is not Coder's (a proxy's HTML)
+        carries no Coder ``message``; a refusal by the API itself (401, 403, 404) does.
+        """
+        answers = [exc for exc in self.failures.values() if exc.message is not None]
+        return not self.failures or len(self.facts) > 1 or bool(answers)
+
+    def causes(self):
+        """Subset → one line naming the endpoints that failed and why (the deployment is the facts' ``url``)."""
+        return dict((name, '%s: %s' % (', '.join(exc.endpoints), exc.cause) if exc.endpoints else exc.cause)
+                    for name, exc in self.failures.items())
+
+    def endpoint_causes(self):
+        """Endpoint (``/api/v2/...``) → why it failed, for every endpoint that failed."""
+        return dict((endpoint, exc.cause) for exc in self.failures.values() for endpoint in exc.endpoints)
+
+
+def gather(deployment, subsets, user='me', include_options=False, processing_timeout=30.0):
+    """A Gathered with the ``coder`` facts of the subsets that answered, every endpoint fetched concurrently."""
     readers = {
         'api_root': deployment.api_root,
         'build': deployment.build,
@@ -228,20 +272,20 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
         check_processing_timeout(processing_timeout)
     facts = {'url': deployment.url}
     if not subsets:
-        return facts
+        return Gathered(facts, {}, subsets)
     # One worker more than subsets: the experiments prefetch must not delay another subset.
     with ThreadPoolExecutor(max_workers=len(subsets) + 1) as pool:
         if 'experiments' in subsets:
             # Two requests behind one subset: start the second now instead of after the first.
             pool.submit(deployment.get, '/experiments/available')
         pending = dict((name, pool.submit(readers[name])) for name in subsets)
-    errors = []
+    failures = {}
     for name in subsets:
         try:
             value = pending[name].result()
         except CoderError as exc:
-            errors.append(exc.hinted(_OWNER_OR_AUDITOR) if exc.status == 403 and name in ('config', 'stats')
-                          else exc)
+            failures[name] = exc.hinted(_OWNER_OR_AUDITOR) if exc.status == 403 and name in ('config', 'stats') \
+                else exc
             continue
         if name == 'config':
             facts['config'] = value.config
@@ -251,9 +295,7 @@ def gather_facts(deployment, subsets, user='me', include_options=False, processi
             facts[name] = value
     if 'build' in facts:
         deployment.check_release(facts['build'])
-    if errors:
-        raise _combine(errors, subsets)
-    return facts
+    return Gathered(facts, failures, subsets)
 
 
 # Said alike for both, so that a member's token, refused both, gets one line for the two.

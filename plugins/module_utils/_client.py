@@ -237,6 +237,10 @@ class CoderClient:
         """``text`` without this client's credentials."""
         return self._secrets.hide(text)
 
+    def warn(self, message):
+        """Show ``message`` as a warning of the task, without this client's credentials."""
+        self._warn(self._secrets.hide(message))
+
     def close(self):
         self._session.close()
 

@@ -12,9 +12,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.coder.coderd.plugins.module_utils import _health_settings
-from ansible_collections.coder.coderd.plugins.module_utils._api import (
-    HEALTH_TIMEOUT, Deployment, expand_subsets, gather_facts,
-)
+from ansible_collections.coder.coderd.plugins.module_utils._api import HEALTH_TIMEOUT, Deployment, expand_subsets, gather
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient
 from ansible_collections.coder.coderd.plugins.module_utils._connection import CONNECTION_ARGSPEC, ConnectionOptions
 from ansible_collections.coder.coderd.plugins.module_utils._errors import reportable
@@ -80,9 +78,17 @@ def _health_settings_task(deployment, params, check_mode):
 
 
 def _deployment_info(deployment, params, check_mode):
-    facts = gather_facts(deployment, expand_subsets(params['gather_subset']), user=params['user'],
-                         include_options=params['include_options'],
-                         processing_timeout=params['processing_timeout'])
+    gathered = gather(deployment, expand_subsets(params['gather_subset']), user=params['user'],
+                      include_options=params['include_options'], processing_timeout=params['processing_timeout'])
+    # Partial facts need a deployment that answered: one that did not is no fact about it.
+    if gathered.failures and (params['on_error'] == 'fail' or not gathered.reachable()):
+        raise gathered.error()
+    facts = gathered.facts
+    if params['on_error'] == 'partial':
+        facts['errors'] = gathered.causes()
+        if gathered.failures:
+            deployment.client.warn('%s; the facts lack %s (on_error: partial, see ansible_facts.coder.errors)'
+                                   % (gathered.error(), ', '.join(gathered.failures)))
     return dict(ansible_facts=dict(coder=facts))
 
 
@@ -125,7 +131,8 @@ TASKS = {
         gather_subset=dict(type='list', elements='str', default=['all']),
         user=dict(type='str', default='me'),
         include_options=dict(type='bool', default=False),
-        processing_timeout=PROCESSING_TIMEOUT)),
+        processing_timeout=PROCESSING_TIMEOUT,
+        on_error=dict(type='str', default='fail', choices=['fail', 'partial']))),
     'wait_for': TaskSpec(_wait_for, dict(
         wait_timeout=dict(type='float', default=300.0),
         sleep=dict(type='float', default=2.0),

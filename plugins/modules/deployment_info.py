@@ -18,6 +18,9 @@ description:
     C(null) lists as empty lists, omitted zero values filled, C(P50) as C(p50), secrets as
     C({set: true|false}))."
   - Keys of subsets not gathered are absent, never null placeholders.
+  - By default any endpoint that fails fails the task. With O(on_error=partial) the task keeps the subsets that
+    answered, returns why each other one failed in C(errors), and shows one warning; a member's token, for
+    example, reads 7 of the 9 endpoints (not the deployment config and stats).
 author:
   - coder.coderd contributors (@coder-coderd)
 extends_documentation_fragment:
@@ -49,6 +52,17 @@ options:
     description: Seconds to wait while a freshly started server answers that its stats are still processing.
     type: float
     default: 30
+  on_error:
+    description:
+      - What a subset whose endpoint fails does.
+      - V(fail) fails the task, with one line naming each failed endpoint and its cause.
+      - V(partial) returns the subsets that answered and, in C(errors), why each other one failed; the task is ok
+        and shows one warning. It still fails when the deployment did not answer at all (down, refused
+        connection, DNS, TLS, timeout, or something other than the Coder API at O(url)).
+    type: str
+    choices: [fail, partial]
+    default: fail
+    version_added: 1.1.0
 seealso:
   - module: coder.coderd.deployment_assert
   - plugin: coder.coderd.deployments
@@ -72,6 +86,18 @@ EXAMPLES = r'''
 - name: Gather everything and the health report (an owner's token)
   coder.coderd.deployment_info:
     gather_subset: [all, health]
+
+# With a member's token, config and stats are refused (HTTP 403): keep the rest. The task is ok, warns once,
+# and ansible_facts.coder.errors says {config: "/api/v2/deployment/config: HTTP 403: Forbidden. ...",
+# stats: "/api/v2/deployment/stats: HTTP 403: Forbidden. ..."}.
+- name: Gather whatever this token may read
+  coder.coderd.deployment_info:
+    on_error: partial
+
+- name: Show what could not be read
+  ansible.builtin.debug:
+    msg: "{{ item.key }}: {{ item.value }}"
+  loop: "{{ ansible_facts.coder.errors | dict2items }}"
 '''
 
 RETURN = r'''
@@ -126,6 +152,16 @@ ansible_facts:
             - The health report, as M(coder.coderd.health_info) returns it (only when V(health) is named in
               O(gather_subset)).
           type: dict
+          version_added: 1.1.0
+        errors:
+          description:
+            - With O(on_error=partial) only, for each subset that failed, one line naming its endpoints and the
+              cause; empty when every subset answered. That subset's key is then absent.
+          type: dict
+          returned: when O(on_error=partial)
+          sample:
+            config: "/api/v2/deployment/config: HTTP 403: Forbidden. You don't have permission to view ..."
+            stats: "/api/v2/deployment/stats: HTTP 403: Forbidden. You don't have permission to view ..."
           version_added: 1.1.0
 '''
 

@@ -19,7 +19,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts
+from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, expand_subsets, gather
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, Secrets
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC,
@@ -38,7 +38,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import (
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, reportable
 from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import is_vault_encrypted
 
-ENTRY_KEYS = ('name',) + tuple(CONNECTION_ARGSPEC)
+ENTRY_KEYS = ('name', 'gather') + tuple(CONNECTION_ARGSPEC)
 
 
 class InventoryConfigError(InputError):
@@ -50,32 +50,40 @@ class Member:
 
     ``url`` is what the host variables and messages show, so it never holds user:password; the
     settings keep the URL as given, to connect with. ``connection`` holds the ``ansible_coder_*``
-    host variables that let a play reach the deployment as the inventory did.
+    host variables that let a play reach the deployment as the inventory did. ``subsets`` are the
+    entry's own ``gather``, None for the top-level one.
     """
 
-    __slots__ = ('name', 'url', 'settings', 'problem', 'connection')
+    __slots__ = ('name', 'url', 'settings', 'problem', 'connection', 'subsets')
 
-    def __init__(self, name, url, settings=None, problem=None, connection=None):
+    def __init__(self, name, url, settings=None, problem=None, connection=None, subsets=None):
         self.name = name
         self.url = display_url(url)
         self.settings = settings
         self.problem = problem
         self.connection = connection or {}
+        self.subsets = subsets
 
     def identity(self):
         """What changes this member's facts, for the cache key; the token only as a digest."""
         state = list(self.settings.cache_identity()) if self.settings else [self.url, self.problem]
-        return [self.name] + state
+        return [self.name, self.subsets] + state
 
 
 class Outcome:
-    """The facts of one member, or the one-line error that replaced them (and the traceback of a bug)."""
+    """What was read of one member.
 
-    __slots__ = ('facts', 'error', 'warnings', 'trace')
+    ``facts`` are None when the deployment did not answer at all, else those of the subsets that
+    answered; ``error`` is one line for everything that failed, ``errors`` maps each failed endpoint
+    to its cause; ``trace`` is the traceback of a bug.
+    """
 
-    def __init__(self, facts=None, error=None, warnings=None, trace=None):
+    __slots__ = ('facts', 'error', 'errors', 'warnings', 'trace')
+
+    def __init__(self, facts=None, error=None, errors=None, warnings=None, trace=None):
         self.facts = facts
         self.error = error
+        self.errors = errors or {}
         self.warnings = warnings or []
         self.trace = trace
 
@@ -147,6 +155,7 @@ def _entry_member(number, entry, defaults, basedir, environ):
                                    % (label, ' and '.join(given)))
     if entry.get('name') is not None and not isinstance(entry['name'], (str, int)):
         raise InventoryConfigError('%s: name must be a string' % label)
+    subsets = _entry_subsets(label, entry.get('gather'))
 
     own = dict((key, _file_value(basedir, key, value)) for key, value in entry.items()
                if key in CONNECTION_ARGSPEC and value is not None)
@@ -161,8 +170,8 @@ def _entry_member(number, entry, defaults, basedir, environ):
             settings = resolve_connection(options, environ)
         except ConnectionSourceError as exc:
             # An unset variable or a missing file costs this member only, not the file.
-            return Member(name, url, problem=str(exc), connection=connection)
-        return Member(name, url, settings, connection=connection)
+            return Member(name, url, problem=str(exc), connection=connection, subsets=subsets)
+        return Member(name, url, settings, connection=connection, subsets=subsets)
     except ConnectionOptionError as exc:
         raise InventoryConfigError('%s: %s' % (label, exc))
 
@@ -184,6 +193,20 @@ def _connection_variables(url, options):
     return variables
 
 
+def _entry_subsets(label, gather):
+    """The subsets of an entry's own ``gather`` (a list, or names separated by commas), None without one."""
+    if gather is None:
+        return None
+    names = gather.split(',') if isinstance(gather, str) else gather
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise InventoryConfigError("%s: gather must be a list of subset names, such as [all, '!stats']" % label)
+    try:
+        return expand_subsets(names, option='gather')
+    except InputError as exc:
+        raise InventoryConfigError('%s: %s' % (label, exc))
+
+
+
 def _file_value(basedir, name, value):
     """Paths in the inventory file are relative to the file, wherever Ansible is started from."""
     if name not in FILE_OPTIONS or value is None:
@@ -203,34 +226,46 @@ def fingerprint(members, **gather_options):
 
 
 def gather_fleet(members, subsets, max_workers, user='me', include_options=False, processing_timeout=30.0):
-    """Outcome per member name, the members fetched concurrently (each one's endpoints too)."""
-    def gather(member):
+    """Outcome per member name, the members fetched concurrently (each one's endpoints too).
+
+    ``subsets`` are the top-level ``gather``, for the members without their own.
+    """
+    def read(member):
         if member.problem:
             return Outcome(error='%s: %s' % (member.url, member.problem))
         warnings = []
         try:
             with CoderClient(member.settings, warn=warnings.append) as client:
-                facts = gather_facts(Deployment(client), subsets, user=user, include_options=include_options,
-                                     processing_timeout=processing_timeout)
+                gathered = gather(Deployment(client), subsets if member.subsets is None else member.subsets,
+                                  user=user, include_options=include_options, processing_timeout=processing_timeout)
         except Exception as exc:  # pylint: disable=broad-except
             # A bug of ours, whatever the server sent, costs this member only, never the others.
             error = reportable(exc, where=member.url, hide=Secrets(member.settings).hide)
             return Outcome(error=str(error), warnings=warnings, trace=getattr(error, 'trace', None))
-        return Outcome(facts=facts, warnings=warnings)
+        error = gathered.error()
+        return Outcome(facts=gathered.facts if gathered.reachable() else None,
+                       error=None if error is None else str(error), errors=gathered.endpoint_causes(),
+                       warnings=warnings)
 
     if not members:
         return {}
     with ThreadPoolExecutor(max_workers=min(max_workers, len(members))) as pool:
-        outcomes = list(pool.map(gather, members))
+        outcomes = list(pool.map(read, members))
     return dict((member.name, outcome) for member, outcome in zip(members, outcomes))
 
 
-def host_vars(url, facts=None, error=None):
-    """``coder_*`` host variables: every facts key, plus shortcuts for grouping, or the error."""
+def host_vars(url, facts=None, error=None, errors=None):
+    """``coder_*`` host variables: every facts key read, shortcuts for grouping, and what failed.
+
+    ``facts`` None means that the deployment did not answer at all; with ``error`` there are also
+    ``coder_error`` (one line) and ``coder_errors`` (endpoint → cause).
+    """
+    variables = dict(('coder_' + key, value) for key, value in (facts or {}).items())
+    variables.update(coder_url=url, coder_reachable=facts is not None)
+    if error is not None:
+        variables.update(coder_error=error, coder_errors=dict(errors or {}))
     if facts is None:
-        return dict(coder_url=url, coder_reachable=False, coder_error=error)
-    variables = dict(('coder_' + key, value) for key, value in facts.items())
-    variables['coder_reachable'] = True
+        return variables
     version_info = (facts.get('build') or {}).get('version_info') or {}
     if 'build' in facts:
         variables['coder_version'] = facts['build'].get('version')

@@ -99,19 +99,35 @@ def test_list_matches_the_golden_inventory(fleet, tmp_path):
     actual = normalized(inventory, urls, tmp_path)
     hostvars = actual["_meta"]["hostvars"]
 
-    assert [name for name in hostvars if hostvars[name]["coder_reachable"]] == ["edge", "prod"]
+    assert [name for name in hostvars if hostvars[name]["coder_reachable"]] == ["edge", "member", "prod"]
     assert (hostvars["prod"]["coder_version_minor"], hostvars["edge"]["coder_version_minor"]) == ("2.34", "2.35")
     assert hostvars["edge"]["coder_build"]["upgrade_message"] == TEMPLATE_TEXT
-    assert ("2 endpoints (/api/v2/deployment/config, /api/v2/deployment/stats) failed: HTTP 403: Forbidden."
-            in hostvars["member"]["coder_error"])
+    assert "coder_error" not in hostvars["prod"] and "coder_errors" not in hostvars["prod"]
+    # A member's token reads 7 of the 9 endpoints: the host keeps those facts, and an error per refused one.
+    member = hostvars["member"]
+    assert (member["coder_version"], member["coder_version_minor"]) == ("v2.34.3+4653f32", "2.34")
+    assert member["coder_ssh"]["hostname_suffix"] == "coder" and member["coder_token_config"]["user"] == "me"
+    assert "coder_config" not in member and "coder_stats" not in member
+    assert sorted(member["coder_errors"]) == ["/api/v2/deployment/config", "/api/v2/deployment/stats"]
+    for cause in member["coder_errors"].values():
+        assert cause.startswith("HTTP 403: Forbidden. You don't have permission to view this content.")
+    assert member["coder_error"].startswith("http://member.sim: 2 endpoints (/api/v2/deployment/config, "
+                                            "/api/v2/deployment/stats) failed: HTTP 403: Forbidden.")
+    assert "member" in inventory["coder_2_34"]["hosts"]
+    down = hostvars["down"]
     assert "/api/v2/users/me/keys/tokens/tokenconfig) failed: cannot connect: connection refused" \
-        in hostvars["down"]["coder_error"]
+        in down["coder_error"]
+    assert "coder_version" not in down and "/api/v2/buildinfo" in down["coder_errors"]
+    assert set(down["coder_errors"].values()) == {"cannot connect: connection refused"}
     assert hostvars["lost-token"]["coder_error"].startswith(
         "http://prod.sim: token_file: cannot read <inventory_dir>/missing.token")
-    assert sorted(inventory["unreachable"]["hosts"]) == ["down", "lost-token", "member"]
+    assert hostvars["lost-token"]["coder_errors"] == {}
+    assert sorted(inventory["unreachable"]["hosts"]) == ["down", "lost-token"]
     assert inventory["experiment_workspace_usage"]["hosts"] == ["edge"]
-    for name in ("member", "down", "lost-token"):
+    for name in ("down", "lost-token"):
         assert "Coder deployment %s could not be read, coder_reachable is false: " % name in unwrapped(warnings)
+    assert ("Coder deployment member answered in part, its host lacks the facts that failed (see coder_errors): "
+            "%s: 2 endpoints" % urls["member"]) in unwrapped(warnings)
     for token in (OWNER, MEMBER):
         assert token not in json.dumps(inventory) and token not in warnings
     for sim in sims.values():
@@ -183,8 +199,42 @@ def test_a_failing_deployment_can_be_fatal(coder_sim_factory, refused_url, tmp_p
     assert "Traceback" not in result.stderr
 
 
+def test_an_entry_gathers_its_own_subsets(coder_sim_factory, tmp_path):
+    sims = {"prod": coder_sim_factory(), "member": coder_sim_factory()}
+    path = write_inventory(tmp_path, {"gather": ["build", "ssh"], "deployments": [
+        {"name": "prod", "url": sims["prod"].url, "token": OWNER},
+        {"name": "member", "url": sims["member"].url, "token": MEMBER, "gather": ["all", "!config", "!stats"]}]})
+    inventory, warnings = listed(path)
+    hostvars = normalized(inventory["_meta"]["hostvars"], {}, tmp_path)
+    assert sorted(name for name in hostvars["prod"] if name.startswith("coder_")) == [
+        "coder_build", "coder_reachable", "coder_ssh", "coder_url", "coder_version", "coder_version_minor"]
+    member = hostvars["member"]
+    assert member["coder_reachable"] is True and "coder_error" not in member and "coder_config" not in member
+    assert member["coder_update_check"]["current"] is True and member["coder_version_minor"] == "2.34"
+    assert sims["prod"].request_count() == 2
+    # The 7 endpoints a member may read, each once, and not the two it may not.
+    assert sims["member"].request_count() == 7
+    assert sims["member"].request_count(path="/api/v2/deployment/config") == 0
+    assert "WARNING" not in warnings and MEMBER not in json.dumps(inventory)
+
+
+def test_fail_on_error_fails_on_a_deployment_that_answered_in_part(coder_sim_factory, tmp_path):
+    sim = coder_sim_factory()
+    path = write_inventory(tmp_path, {"fail_on_error": True, "deployments": [
+        {"name": "member", "url": sim.url, "token": MEMBER}]})
+    result = run_inventory(path, "--list", env={"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"})
+    assert result.returncode != 0
+    assert ("deployment member: %s: 2 endpoints (/api/v2/deployment/config, /api/v2/deployment/stats) failed: "
+            "HTTP 403: Forbidden." % sim.url) in unwrapped(result.stderr)
+    assert MEMBER not in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("config, message", [
     ({"deployments": [{"name": "prod"}]}, "deployments entry #1 (prod): url is missing"),
+    ({"deployments": [{"url": "http://127.0.0.1:9", "gather": ["all", "!stat"]}]},
+     "deployments entry #1: gather: unknown subset 'stat'; choose from all, api_root, build"),
+    ({"deployments": [{"url": "http://127.0.0.1:9", "gather": {"build": True}}]},
+     "deployments entry #1: gather must be a list of subset names, such as [all, '!stats']"),
     ({"deployments": [{"url": "http://127.0.0.1:9", "tokn": "x"}]},
      "deployments entry #1: unknown key 'tokn' (did you mean token"),
     ({"deployments": [{"url": "http://127.0.0.1:9"},

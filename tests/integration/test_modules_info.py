@@ -303,3 +303,39 @@ def test_deployment_info_fetches_each_endpoint_once(coder_sim, run_playbook):
     assert run.task("Count the requests of the subsets")["json"]["by_path"] == dict(
         dict.fromkeys(every_endpoint - {"/api/v2/deployment/config", "/api/v2/deployment/stats"}, 1),
         **{"/api/v2/buildinfo": 2})
+
+
+def test_deployment_info_keeps_partial_facts_on_request(coder_sim_factory, refused_url, run_playbook):
+    sim = coder_sim_factory(state=STATE)
+    run = play(run_playbook, "partial_facts.yml", {
+        "coder_url": sim.url, "member_token": DEFAULT_TOKENS["member"], "owner_token": DEFAULT_TOKENS["owner"],
+        "down_url": refused_url})
+    assert run.rc == 0, run.output
+
+    for host in HOSTS:
+        kept = run.task("Gather every subset with a member token, keeping what answered", host)
+        facts = kept["ansible_facts"]["coder"]
+        assert set(facts) == FACT_KEYS - {"config", "stats"} | {"errors"}
+        assert facts["build"]["version"] == "v2.34.3+4653f32"
+        assert sorted(facts["errors"]) == ["config", "stats"]
+        assert facts["errors"]["config"].startswith("/api/v2/deployment/config: HTTP 403: Forbidden.")
+        assert facts["errors"]["stats"].startswith("/api/v2/deployment/stats: HTTP 403: Forbidden.")
+        assert (kept.get("failed", False), kept["changed"]) == (False, False)
+        (warning,) = [line for line in kept["warnings"] if "partial" in line]
+        assert "\n" not in warning and warning.startswith(
+            "%s: 2 endpoints (/api/v2/deployment/config, /api/v2/deployment/stats) failed: HTTP 403: Forbidden."
+            % sim.url)
+        assert warning.endswith("; the facts lack config, stats (on_error: partial, see ansible_facts.coder.errors)")
+
+        assert_one_line_error(failure(run, "Gather every subset with a member token, failing", host),
+                              sim.url, "2 endpoints (/api/v2/deployment/config, /api/v2/deployment/stats) failed",
+                              "HTTP 403")
+
+        whole = run.task("Gather with an owner token, keeping what answered", host)
+        assert whole["ansible_facts"]["coder"]["errors"] == {}
+        assert whole["ansible_facts"]["coder"]["config"]["access_url"] == "https://coder.example.com"
+        assert not [line for line in whole.get("warnings", []) if "partial" in line]
+
+        assert_one_line_error(failure(run, "Gather from a deployment that does not answer, keeping what answered",
+                                      host), refused_url, "2 endpoints", "/api/v2/buildinfo",
+                              "connection refused")

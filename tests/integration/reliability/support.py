@@ -509,7 +509,8 @@ def fleet_outcome(run, seconds):
         if len(records) != 1:
             return None
         found = records[0]["result"]["msg"]
-        return not found["reachable"], found["error"], seconds
+        # A deployment that answered in part is reachable and keeps its facts: the fault shows in coder_error.
+        return bool(found["error"]) or not found["reachable"], found["error"], seconds
     return outcome
 
 

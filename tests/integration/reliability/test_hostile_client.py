@@ -89,13 +89,17 @@ def run_inventory(run_playbook, directory, entries, **top_level):
     return run, dict((record["host"], record["result"]["msg"]) for record in run.results if record["task"] == SHOWN)
 
 
-def unreachable(tally, hosts, name, *words):
-    """Problems of an inventory host that must be there, unreachable, with one error line holding ``words``."""
+def failed_host(tally, hosts, name, *words, reachable=False):
+    """Problems of an inventory host that must be there with one error line holding ``words``.
+
+    It is unreachable unless ``reachable``: a Coder error answer is an answer of the API, which
+    leaves the host reachable with the error; a transport failure or a page not Coder's does not.
+    """
     tally.tried("inventory deployments")
     if name not in hosts:
         return ["inventory: host %s is missing; hosts: %s" % (name, sorted(hosts))]
-    if hosts[name]["reachable"] not in (False, "False", "false"):
-        return ["inventory: host %s is reachable, but must not be" % name]
+    if (hosts[name]["reachable"] in (True, "True", "true")) != reachable:
+        return ["inventory: host %s has coder_reachable %s, expected %s" % (name, hosts[name]["reachable"], reachable)]
     return tally.error_line("inventory host %s" % name, hosts[name]["error"], *words)
 
 
@@ -127,7 +131,7 @@ def test_credentials_never_follow_a_redirect_to_another_port(run_playbook, canne
     problems = tally.scan(canary, "redirect to another port",
                           dict(all_texts(run, inventory_run), trap=json.dumps(trap.received)))
     problems += failures(tally, outcomes, *words)
-    problems += unreachable(tally, hosts, "redirected", *words)
+    problems += failed_host(tally, hosts, "redirected", *words)
     assert not problems, "\n".join(problems)
     assert run.rc == 0 and inventory_run.rc == 0, (run.output + inventory_run.output)[-3000:]
     assert trap.received == [], "the trap on the other port got %d requests" % len(trap.received)
@@ -156,7 +160,7 @@ def test_json_nested_too_deep_is_one_line_everywhere(run_playbook, canned_server
 
     problems = tally.scan(canary, "deep JSON", all_texts(run, inventory_run))
     problems += failures(tally, outcomes, *words)
-    problems += unreachable(tally, hosts, "deep", *words)
+    problems += failed_host(tally, hosts, "deep", *words)
     if hosts.get("healthy", {}).get("reachable") not in (True, "True", "true"):
         problems.append("inventory: the healthy deployment beside the deep one is %s" % hosts.get("healthy", "missing"))
     assert not problems, "\n".join(problems)
@@ -183,7 +187,7 @@ def test_a_mebibyte_of_error_message_gives_a_short_line(run_playbook, canned_ser
 
     problems = tally.scan(canary, "a mebibyte of message", all_texts(run, inventory_run))
     problems += failures(tally, outcomes, *words)
-    problems += unreachable(tally, hosts, "chatty", *words)
+    problems += failed_host(tally, hosts, "chatty", *words, reachable=True)
     errors = [result.get("msg") or "" for status, result in outcomes.values()]
     errors.append(hosts.get("chatty", {}).get("error") or "")
     problems += ["an error of %d characters" % len(error) for error in errors if len(error) > LONGEST_ERROR]
@@ -236,8 +240,8 @@ def test_a_url_password_is_never_shown_or_stored(run_playbook, coder_sim_factory
     # Each of them names the deployment, so the scan above would see a password stored with it.
     problems += ["%s does not name %s" % (name, healthy.url) for name, text in files_text(written).items()
                  if healthy.url not in text]
-    problems += unreachable(tally, hosts, "down", down, "connection refused")
-    problems += unreachable(tally, hosts, "tokenless", down, "CODER_NO_SUCH_TOKEN is not set")
+    problems += failed_host(tally, hosts, "down", down, "connection refused")
+    problems += failed_host(tally, hosts, "tokenless", down, "CODER_NO_SUCH_TOKEN is not set")
     for name, url in (("down", down), ("tokenless", down), ("healthy", healthy.url)):
         if hosts.get(name, {}).get("url") != url:
             problems.append("inventory: coder_url of %s is %r, expected %r"

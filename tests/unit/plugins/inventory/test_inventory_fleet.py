@@ -204,6 +204,10 @@ def test_fingerprint_follows_everything_that_changes_facts_but_holds_no_token(en
 
     assert digest() == digest()
     assert len({digest(), digest(token='second-token-value'), digest(subsets=('config',)), digest(name='b')}) == 4
+    entry_gather = fingerprint(fleet([{'name': 'a', 'url': 'https://a.example.com', 'token': 'first-token-value',
+                                       'gather': ['config']}], environ), subsets=['build'], user='me',
+                               include_options=False)
+    assert entry_gather != digest()
     members = fleet([{'url': 'https://a.example.com', 'token': 'first-token-value'}], environ)
     assert 'first-token-value' not in repr([member.identity() for member in members])
 
@@ -225,7 +229,72 @@ def test_host_vars_leave_out_what_was_not_gathered():
 
 def test_host_vars_of_a_failed_deployment():
     assert host_vars('https://a.example.com', error='boom') == {
-        'coder_url': 'https://a.example.com', 'coder_reachable': False, 'coder_error': 'boom'}
+        'coder_url': 'https://a.example.com', 'coder_reachable': False, 'coder_error': 'boom', 'coder_errors': {}}
+
+
+def test_host_vars_of_a_deployment_that_answered_in_part_keep_its_facts_and_groups():
+    facts = {'url': 'https://a.example.com', 'build': {'version': 'v2.34.3+4653f32',
+                                                       'version_info': {'major': 2, 'minor': 34}}}
+    errors = {'/api/v2/deployment/config': 'HTTP 403: Forbidden.'}
+    assert host_vars('https://a.example.com', facts, 'https://a.example.com: boom', errors) == {
+        'coder_url': 'https://a.example.com', 'coder_build': facts['build'], 'coder_reachable': True,
+        'coder_version': 'v2.34.3+4653f32', 'coder_version_minor': '2.34',
+        'coder_error': 'https://a.example.com: boom', 'coder_errors': errors}
+
+
+def test_a_member_token_keeps_the_facts_it_may_read(coder_sim, environ):
+    members = fleet([{'name': 'member', 'url': coder_sim.url, 'token': DEFAULT_TOKENS['member']}], environ)
+    outcome = gather_fleet(members, list(SUBSETS), max_workers=1)['member']
+    assert sorted(outcome.facts) == ['api_root', 'build', 'experiments', 'ssh', 'token_config', 'update_check', 'url']
+    assert outcome.facts['build']['version'] == 'v2.34.3+4653f32'
+    assert sorted(outcome.errors) == ['/api/v2/deployment/config', '/api/v2/deployment/stats']
+    assert all(cause.startswith('HTTP 403: Forbidden.') for cause in outcome.errors.values())
+    assert outcome.error.startswith('%s: 2 endpoints (/api/v2/deployment/config, /api/v2/deployment/stats) failed: '
+                                    'HTTP 403: Forbidden.' % coder_sim.url)
+    assert DEFAULT_TOKENS['member'] not in repr((outcome.facts, outcome.errors, outcome.error))
+
+
+def test_a_deployment_whose_api_refuses_every_endpoint_still_answered(coder_sim, environ):
+    # A token the API refuses is an answer of the API: the deployment is there, its host reachable.
+    members = fleet([{'name': 'wrong-token', 'url': coder_sim.url, 'token': OWNER}], environ)
+    outcome = gather_fleet(members, ['config', 'ssh'], max_workers=1)['wrong-token']
+    assert outcome.facts == {'url': coder_sim.url}
+    assert sorted(outcome.errors) == ['/api/v2/deployment/config', '/api/v2/deployment/ssh']
+    assert all(cause.startswith('HTTP 401: ') for cause in outcome.errors.values())
+
+
+def test_a_deployment_that_does_not_answer_has_no_facts(refused_url, environ):
+    outcome = gather_fleet(fleet([{'name': 'down', 'url': refused_url, 'retries': 0}], environ),
+                           ['build', 'ssh'], max_workers=1)['down']
+    assert outcome.facts is None
+    assert outcome.errors == {'/api/v2/buildinfo': 'cannot connect: connection refused',
+                              '/api/v2/deployment/ssh': 'cannot connect: connection refused'}
+
+
+def test_an_entry_has_its_own_gather(coder_sim, environ):
+    members = fleet([{'name': 'own', 'url': coder_sim.url, 'token': DEFAULT_TOKENS['member'],
+                      'gather': ['all', '!config', '!stats']},
+                     {'name': 'commas', 'url': coder_sim.url, 'token': DEFAULT_TOKENS['member'], 'gather': 'build,ssh'},
+                     {'name': 'top', 'url': coder_sim.url}], environ)
+    assert [member.subsets for member in members] == [
+        ['api_root', 'build', 'ssh', 'experiments', 'update_check', 'token_config'], ['build', 'ssh'], None]
+    outcomes = gather_fleet(members, ['build'], max_workers=3)
+    assert sorted(outcomes['own'].facts) == ['api_root', 'build', 'experiments', 'ssh', 'token_config',
+                                             'update_check', 'url']
+    assert outcomes['own'].error is None and outcomes['own'].errors == {}
+    assert sorted(outcomes['commas'].facts) == ['build', 'ssh', 'url']
+    assert sorted(outcomes['top'].facts) == ['build', 'url']
+
+
+@pytest.mark.parametrize('gather, message', [
+    (['all', '!stat'], "deployments entry #1 (a): gather: unknown subset 'stat'; choose from all, api_root"),
+    ({'build': True}, "deployments entry #1 (a): gather must be a list of subset names, such as [all, '!stats']"),
+    ([['build']], "deployments entry #1 (a): gather must be a list of subset names"),
+])
+def test_a_wrong_entry_gather_names_the_entry(environ, gather, message):
+    with pytest.raises(InventoryConfigError) as caught:
+        fleet([{'name': 'a', 'url': 'https://a.example.com', 'gather': gather}], environ)
+    assert str(caught.value).startswith(message)
 
 
 def test_gather_fleet_reads_every_deployment_once_and_concurrently(coder_sim_factory, refused_url, environ):
@@ -256,14 +325,14 @@ def test_a_bug_costs_its_member_only_and_says_it_is_a_bug(coder_sim_factory, env
     sims = [coder_sim_factory(), coder_sim_factory()]
     members = fleet([{'name': 'healthy', 'url': sims[0].url},
                      {'name': 'buggy', 'url': sims[1].url, 'token': OWNER}], environ)
-    real_gather = _inventory.gather_facts
+    real_gather = _inventory.gather
 
     def gather_with_a_bug(deployment, *args, **kwargs):
         if deployment.url == sims[1].url:
             raise TypeError('unhashable type: %s' % OWNER)
         return real_gather(deployment, *args, **kwargs)
 
-    monkeypatch.setattr(_inventory, 'gather_facts', gather_with_a_bug)
+    monkeypatch.setattr(_inventory, 'gather', gather_with_a_bug)
     outcomes = gather_fleet(members, ['build'], max_workers=2)
     assert outcomes['healthy'].facts['build']['version'] == 'v2.34.3+4653f32'
     assert outcomes['buggy'].error == ('%s: bug in coder.coderd: TypeError: unhashable type: <hidden> '
