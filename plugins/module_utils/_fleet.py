@@ -147,7 +147,9 @@ def render_fleet_markdown(index):
         lines.extend(['| Outcome | Host | Deployment | Version | Drifts | Errors |', '|---|---|---|---|---|---|'])
     long_errors = []
     for entry in index['deployments']:
-        errors = entry['errors']
+        # The row names the deployment already: its error cell need not start with its URL again.
+        errors = [error[len(entry['url']) + 2:] if error.startswith(entry['url'] + ': ') else error
+                  for error in entry['errors']]
         cell = ''
         if errors:
             cell = shortened(errors[0], MAX_ERROR_CELL) + (' (+%d more)' % (len(errors) - 1) if len(errors) > 1 else '')

@@ -99,8 +99,9 @@ def test_markdown_headline_counts_then_one_compact_row_per_deployment_worst_firs
                         '2 medium, 1 info \u00b7 2026-06-01T12:30:00Z')
     assert lines[4] == 'limit: prod*'
     assert lines[6:8] == ['| Outcome | Host | Deployment | Version | Drifts | Errors |', '|---|---|---|---|---|---|']
+    # The error cell does not repeat the deployment's URL.
     assert lines[8] == ('| \u26a0\ufe0f error | e-down | https://e.example.com | \u2013 |  | '
-                        'https://e.example.com: GET /api/v2/buildinfo: connection refused |')
+                        'GET /api/v2/buildinfo: connection refused |')
     assert lines[9] == '| \u274c drifted | d-high | https://d.example.com | v2.34.3 | 1 high |  |'
     assert lines[11] == '| \u2705 passed | b-info | https://b.example.com | v2.34.3 | 1 info |  |'
     assert len(lines) == 13 and '<details>' not in text
