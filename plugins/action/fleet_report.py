@@ -19,7 +19,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._fleet import (
     file_names, member, outcome_counts, render_fleet, report_problem,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._reports import (
-    FORMATS, chosen_formats, error_report, write_texts,
+    FORMATS, build_report, chosen_formats, counted, error_report, write_texts,
 )
 from ansible_collections.coder.coderd.plugins.plugin_utils._action import validation_failure
 from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import failure_text
@@ -94,9 +94,9 @@ class ActionModule(ActionBase):
         texts = render_fleet(members, not_checked, run, formats=formats)
         written = write_texts(directory, texts, file_names(suffix), what='fleet report')
         counts = outcome_counts(members, not_checked)
-        msg = 'fleet report of %d deployments: %d error, %d drifted, %d passed%s; in %s' % (
-            counts['deployments'], counts['error'], counts['drifted'], counts['passed'],
-            ', %d not checked (yet)' % len(not_checked) if not_checked else '', directory)
+        msg = 'fleet report of %s: %d error, %d drifted, %d passed%s; in %s' % (
+            counted(counts['deployments'], 'deployment'), counts['error'], counts['drifted'], counts['passed'],
+            ', %s not checked (yet)' % counted(len(not_checked), 'host') if not_checked else '', directory)
         return dict(reports=written, counts=counts, msg=msg)
 
 
@@ -131,7 +131,8 @@ def _deployment(host, variables):
 
 
 def _checked(host, outcome, variables, fail_on, directory):
-    """A host whose check ran: its JSON report, read back; else what its registered result says."""
+    """A host whose check ran: its JSON report read back, else the records of its registered result
+    (fail=false returns them all), else its failure."""
     files = dict((name, path) for name, path in (outcome.get('reports') or {}).items() if isinstance(path, str))
     shown = dict((name, _relative(path, directory)) for name, path in files.items())
     if 'json' in files:
@@ -139,9 +140,16 @@ def _checked(host, outcome, variables, fail_on, directory):
         if report is not None:
             return member(host, report, shown)
         cause = 'cannot read its report %s: %s' % (files['json'], problem)
+    elif all(name in outcome for name in ('records', 'summary', 'passed', 'context')):
+        context = dict(outcome['context'])
+        report = build_report(context.get('deployment') or _deployment(host, variables), outcome['records'],
+                              outcome['summary'], outcome['passed'], baseline=context.get('baseline'), context=context)
+        problem = report_problem(report)
+        if not problem:
+            return member(host, report, shown)
+        cause = 'its registered result is not a drift check result: %s' % problem
     else:
-        cause = outcome.get('msg') if outcome.get('failed') else None
-        cause = cause or 'no JSON report to read (report_formats without json, or no report_dir)'
+        cause = outcome.get('msg') or 'its check left neither a JSON report nor records'
     return member(host, error_report(_deployment(host, variables), cause, fail_on), shown)
 
 

@@ -16,7 +16,8 @@ version_added: 1.1.0
 description:
   - After M(coder.coderd.deployment_assert) ran on the hosts of a play (one Coder deployment per host, as
     the role C(coder.coderd.deployment_check) does), writes one fleet report into O(report_dir),
-    C(coder-fleet.md), C(coder-fleet.junit.xml) and C(coder-fleet.json), from each host's JSON drift report.
+    C(coder-fleet.md), C(coder-fleet.junit.xml) and C(coder-fleet.json), from each host's JSON drift report (or,
+    when the check wrote none, the records of its registered result).
   - "C(coder-fleet.md) is a CI job summary: a headline with how many deployments passed, drifted or are in
     error, then one row per deployment, worst first (errors, then drift by severity, then passed): the host,
     the deployment URL, its Coder version, the outcome, its drifts by severity and its first error. Longer error

@@ -60,6 +60,8 @@ def test_one_fleet_report_of_a_drifted_a_passing_and_a_down_deployment(run_playb
     reports = tmp_path / "run1" / "coder-drift-reports"
     assert sorted(path.name for path in reports.iterdir()) == FLEET_FILES + ["down", "drifted", "passing"]
     assert result.task(FLEET_TASK)["counts"] == dict(deployments=3, error=1, drifted=1, passed=1, not_checked=0)
+    assert result.task(FLEET_TASK)["msg"] == (
+        "fleet report of 3 deployments: 1 error, 1 drifted, 1 passed; in coder-drift-reports")
     index = index_of(reports)
     assert [(entry["host"], entry["outcome"]) for entry in index["deployments"]] == [
         ("down", "error"), ("drifted", "drifted"), ("passing", "passed")]
@@ -171,3 +173,46 @@ def test_a_host_that_failed_before_its_check_is_in_error_with_the_inventory_caus
     assert (gone["host"], gone["url"], gone["outcome"], gone["reports"]) == (
         "gone", "https://gone.example.com", "error", {})
     assert gone["errors"] == ["the drift check did not run: %s" % cause]
+
+
+MODULE_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Check without failing
+      coder.coderd.deployment_assert:
+        url: "{{ coder_url }}"
+        token: "{{ coder_token }}"
+        desired: {version: ">=2.30"}
+        fail: false
+      register: checked
+
+    - name: Into a folder that cannot be made
+      coder.coderd.fleet_report:
+        report_dir: "{{ blocked }}/reports"
+        result_var: checked
+      ignore_errors: true
+
+    - name: Only Markdown, with a suffix of our own
+      coder.coderd.fleet_report:
+        report_dir: "{{ reports }}"
+        report_formats: [markdown]
+        suffix: -eu
+        result_var: checked
+"""
+
+
+def test_the_module_alone_writes_what_it_is_asked_and_fails_in_one_line(run_playbook, coder_sim, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("", encoding="utf-8")
+    result = run_playbook(MODULE_PLAY, extra_vars={
+        "coder_url": coder_sim.url, "coder_token": DEFAULT_TOKENS["owner"], "blocked": str(blocked),
+        "reports": str(tmp_path / "reports")})
+    assert result.rc == 0, result.output
+    failed = [record for record in result.results if record["task"] == "Into a folder that cannot be made"]
+    assert [record["status"] for record in failed] == ["failed"]
+    assert failed[0]["result"]["msg"] == "report_dir %s/reports: cannot write the fleet report: Not a directory" % blocked
+    assert sorted(path.name for path in (tmp_path / "reports").iterdir()) == ["coder-fleet-eu.md"]
+    # Without report_dir the check wrote no report: the fleet reads the records of its registered result.
+    lines = (tmp_path / "reports" / "coder-fleet-eu.md").read_text(encoding="utf-8").splitlines()
+    assert lines[-1].startswith("| \u2705 passed | localhost | %s | v2.34." % coder_sim.url)
