@@ -26,7 +26,7 @@ OUTCOMES = ('error', 'drifted', 'passed')
 _EXTENSIONS = {'json': '.json', 'junit': '.junit.xml', 'markdown': '.md'}
 # An error cell of the Markdown table stays within this many characters (the full text is in the
 # folded section below the table), so that 200 rows stay one screen line each.
-MAX_ERROR_CELL = 100
+MAX_ERROR_CELL = 120
 _COUNTS = ('total', 'pass', 'drift', 'waived', 'error', 'failing')
 
 
@@ -154,7 +154,7 @@ def render_fleet_markdown(index):
         if errors:
             cell = shortened(errors[0], MAX_ERROR_CELL) + (' (+%d more)' % (len(errors) - 1) if len(errors) > 1 else '')
             if len(errors) > 1 or cell != errors[0]:
-                long_errors.append(entry)
+                long_errors.append((entry, errors))
         version = (entry['version'] or '\u2013').split('+')[0]
         lines.append('| %s | %s | %s | %s | %s | %s |' % (
             VERDICTS[entry['outcome']], plain(entry['host']), plain(entry['url']), plain(version),
@@ -162,9 +162,8 @@ def render_fleet_markdown(index):
     if long_errors:
         lines.extend(['', '<details><summary>Errors in full (%s)</summary>' % counted(len(long_errors), 'deployment'),
                       ''])
-        for entry in long_errors:
-            lines.extend('- %s (%s): %s' % (plain(entry['host']), plain(entry['url']), plain(error))
-                         for error in entry['errors'])
+        for entry, errors in long_errors:
+            lines.extend('- %s (%s): %s' % (plain(entry['host']), plain(entry['url']), plain(error)) for error in errors)
         lines.extend(['', '</details>'])
     if index['not_checked']:
         lines.extend(['', '<details><summary>%s not checked</summary>' % counted(len(index['not_checked']), 'host'),
