@@ -24,8 +24,8 @@ from ansible_collections.coder.coderd.plugins.module_utils._errors import InputE
 FORMATS = ('json', 'junit', 'markdown')
 FILE_NAMES = {'json': 'coder-drift.json', 'junit': 'coder-drift.junit.xml', 'markdown': 'coder-drift.md'}
 _STATUS_ORDER = ('error', 'drift', 'waived', 'skipped', 'pass')
-_SEVERITY_ORDER = ('critical', 'high', 'medium', 'low', 'info')
-_VERDICTS = {'passed': '\u2705 passed', 'drifted': '\u274c drifted', 'error': '\u26a0\ufe0f error'}
+SEVERITIES = ('critical', 'high', 'medium', 'low', 'info')
+VERDICTS = {'passed': '\u2705 passed', 'drifted': '\u274c drifted', 'error': '\u26a0\ufe0f error'}
 _STATUS_MARK = {'error': '\u26a0\ufe0f', 'drift': '\u274c', 'waived': '\U0001f515', 'skipped': '\u23ed\ufe0f',
                 'pass': '\u2705'}
 
@@ -136,14 +136,14 @@ def error_report(deployment, problem, fail_on, baseline=None, context=None):
     """The report of a check that could not run: one record in error saying why."""
     record = dict(key='drift check', resolved_as=None, expected=None, actual=None, operator='run',
                   severity='critical', status='error', source='run', description=problem)
-    summary = dict(total=1, failing=1, fail_on=fail_on, drift_by_severity=dict.fromkeys(_SEVERITY_ORDER, 0),
+    summary = dict(total=1, failing=1, fail_on=fail_on, drift_by_severity=dict.fromkeys(SEVERITIES, 0),
                    error=1, **dict.fromkeys(('pass', 'drift', 'waived', 'skipped'), 0))
     return build_report(deployment, [record], summary, False, baseline=baseline, context=context)
 
 
 def _ordered(records):
     return sorted(records, key=lambda record: (_STATUS_ORDER.index(record['status']),
-                                               _SEVERITY_ORDER.index(record['severity'])))
+                                               SEVERITIES.index(record['severity'])))
 
 
 def render_json(report):
@@ -193,22 +193,39 @@ def render_junit(report):
     That schema has no properties per test case: expected, actual and severity are in the message
     and the details text of each case, the run's context in the suite's properties.
     """
+    root = ElementTree.Element('testsuites', dict(junit_counts([report]), name='coder.coderd drift check', time='0'))
+    add_junit_suite(root, report)
+    return junit_text(root)
+
+
+def junit_counts(reports):
+    """The tests, failures and errors of ``reports`` together, as the JUnit attributes say them."""
+    return dict((name, str(sum(report['summary'][key] for report in reports)))
+                for name, key in (('tests', 'total'), ('failures', 'drift'), ('errors', 'error')))
+
+
+def junit_text(root):
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding='unicode') + '\n'
+
+
+def add_junit_suite(root, report, name=None, properties=()):
+    """The testsuite of one report under ``root``: named ``name`` (default: the deployment), with
+    ``properties`` (name, value) before the report's own."""
     summary = report['summary']
-    counts = dict(tests=str(summary['total']), failures=str(summary['drift']), errors=str(summary['error']))
-    root = ElementTree.Element('testsuites', dict(counts, name='coder.coderd drift check', time='0'))
     suite = ElementTree.SubElement(root, 'testsuite', dict(
-        counts, name=report['deployment'], skipped=str(summary['waived'] + summary.get('skipped', 0)), time='0',
+        junit_counts([report]), name=name or report['deployment'],
+        skipped=str(summary['waived'] + summary.get('skipped', 0)), time='0',
         timestamp=report['generated_at']))
-    properties = ElementTree.SubElement(suite, 'properties')
-    for name, value in [('deployment', report['deployment']), ('baseline', report['baseline']),
-                        ('fail_on', summary['fail_on']), ('passed', render_value(report['passed'])),
-                        ('outcome', report['outcome'])] + _context_items(report):
-        ElementTree.SubElement(properties, 'property', dict(
-            name=name, value=value if isinstance(value, str) else render_value(value)))
-    for record, name in zip(report['records'], _testcase_names(report['records'])):
+    items = ElementTree.SubElement(suite, 'properties')
+    for key, value in list(properties) + [
+            ('deployment', report['deployment']), ('baseline', report['baseline']), ('fail_on', summary['fail_on']),
+            ('passed', render_value(report['passed'])), ('outcome', report['outcome'])] + _context_items(report):
+        ElementTree.SubElement(items, 'property', dict(
+            name=key, value=value if isinstance(value, str) else render_value(value)))
+    for record, case_name in zip(report['records'], _testcase_names(report['records'])):
         # The part of the facts the check read groups the test cases; an unresolvable key has none.
         section = record['resolved_as'].split('.')[0] if record['resolved_as'] else 'unresolved'
-        case = ElementTree.SubElement(suite, 'testcase', dict(classname='coder.' + section, name=name, time='0'))
+        case = ElementTree.SubElement(suite, 'testcase', dict(classname='coder.' + section, name=case_name, time='0'))
         if record['status'] == 'drift':
             outcome = ElementTree.SubElement(case, 'failure', dict(
                 type='drift', message='[%s] expected %s %s, actual %s' % (
@@ -223,8 +240,6 @@ def render_junit(report):
         else:
             outcome = ElementTree.SubElement(case, 'system-out')
         outcome.text = _details(record)
-    text = ElementTree.tostring(root, encoding='unicode')
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + '\n'
 
 
 def _context_items(report):
@@ -242,8 +257,11 @@ def _cell(value):
     return '%s%s%s%s%s' % (fence, padding, text, padding, fence)
 
 
-def _plain(text):
-    return ' '.join(str(text).split()).replace('|', '\\|')
+def plain(text):
+    """Text for a Markdown table cell: one line, its pipes escaped, no HTML (a server's error page
+    quoted in a message must not open a tag that swallows the rest of the summary)."""
+    text = ' '.join(str(text).split())
+    return text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;').replace('|', '\\|')
 
 
 def _table(records):
@@ -256,23 +274,23 @@ def _table(records):
         lines.append('| %s %s | %s | %s | %s | %s | %s | %s | %s |' % (
             _STATUS_MARK[record['status']], record['status'], record['severity'],
             _cell(record['key']), record['operator'], _cell(record['expected']), _cell(record['actual']),
-            _plain(record['source']), _plain(note)))
+            plain(record['source']), plain(note)))
     return lines
 
 
 def render_markdown(report):
     """A job summary: verdict, counts, the table of what needs attention, passed checks folded away."""
     summary = report['summary']
-    verdict = _VERDICTS[report['outcome']]
+    verdict = VERDICTS[report['outcome']]
     lines = [
-        '### Coder drift check: %s' % _plain(report['deployment']),
+        '### Coder drift check: %s' % plain(report['deployment']),
         '',
         '**%s**: %s, %d passed, %d drifted, %d waived, %s%s (fails on %s and above; baseline: %s; %s)' % (
             verdict, counted(summary['total'], 'check'), summary['pass'], summary['drift'], summary['waived'],
             counted(summary['error'], 'error'), skipped_count(summary), summary['fail_on'], report['baseline'],
             report['generated_at']),
         '',
-        _plain(', '.join('%s: %s' % (name.replace('_', ' '), value) for name, value in _context_items(report))),
+        plain(', '.join('%s: %s' % (name.replace('_', ' '), value) for name, value in _context_items(report))),
         '',
     ]
     records = _ordered(report['records'])
@@ -311,21 +329,32 @@ class ReportError(InputError):
     """The reports could not be written (an error report would fail the same way)."""
 
 
-def write_reports(report, directory, formats=None):
-    """Write the chosen formats into ``directory`` (created if missing); returns {format: path}."""
+def chosen_formats(formats):
+    """The formats to write (all when none are named); InputError for one this module cannot write."""
     chosen = list(formats) if formats else list(FORMATS)
     unknown = [name for name in chosen if name not in _RENDERERS]
     if unknown:
         raise InputError('report_formats: unknown format %s; choose from %s' % (', '.join(unknown), ', '.join(FORMATS)))
-    # Render everything before writing anything: a rendering failure leaves no partial set behind.
-    texts = dict((name, _RENDERERS[name](report)) for name in chosen)
+    return chosen
+
+
+def write_texts(directory, texts, file_names, what='reports'):
+    """Write each format's text into ``directory`` (created if missing) under its name in
+    ``file_names``; returns {format: path}. Render everything before calling: a rendering failure
+    then leaves no partial set behind."""
     try:
         os.makedirs(directory, exist_ok=True)
         written = {}
-        for name in chosen:
-            path = os.path.join(directory, FILE_NAMES[name])
-            atomic_write(path, texts[name])
+        for name, text in texts.items():
+            path = os.path.join(directory, file_names[name])
+            atomic_write(path, text)
             written[name] = path
     except OSError as exc:
-        raise ReportError('report_dir %s: cannot write the reports: %s' % (directory, exc.strerror or exc))
+        raise ReportError('report_dir %s: cannot write the %s: %s' % (directory, what, exc.strerror or exc))
     return written
+
+
+def write_reports(report, directory, formats=None):
+    """Write the chosen formats into ``directory`` (created if missing); returns {format: path}."""
+    texts = dict((name, _RENDERERS[name](report)) for name in chosen_formats(formats))
+    return write_texts(directory, texts, FILE_NAMES)

@@ -119,7 +119,7 @@ def _kill_tree(pid):
 @pytest.fixture
 def run_playbook(tmp_path):
     """``run_playbook(playbook, *, extra_vars=None, env=None, check=False, verbosity=0,
-    inventory=None, timeout=120) -> PlaybookResult``.
+    inventory=None, limit=None, timeout=120) -> PlaybookResult``.
 
     ``playbook`` and ``inventory`` are a path, or YAML text (any string with a line break).
     Without ``inventory`` the play runs on the implicit localhost. A run that outlives
@@ -128,7 +128,8 @@ def run_playbook(tmp_path):
     collections_path = _collections_path()
     runs = itertools.count(1)
 
-    def run(playbook, *, extra_vars=None, env=None, check=False, verbosity=0, inventory=None, timeout=120):
+    def run(playbook, *, extra_vars=None, env=None, check=False, verbosity=0, inventory=None, limit=None,
+            timeout=120):
         workdir = tmp_path / ("run%d" % next(runs))
         workdir.mkdir()
         capture_path = workdir / "results.jsonl"
@@ -141,6 +142,8 @@ def run_playbook(tmp_path):
             command += ["-e", "@%s" % vars_path]
         if inventory is not None:
             command += ["-i", str(_file_or_text(inventory, workdir, "inventory.yml"))]
+        if limit is not None:
+            command += ["--limit", limit]
         if check:
             command.append("--check")
         if verbosity:

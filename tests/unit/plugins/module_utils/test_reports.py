@@ -163,3 +163,12 @@ def test_unknown_format_is_refused(report, tmp_path):
     with pytest.raises(ValueError, match='unknown format pdf'):
         _reports.write_reports(report, str(tmp_path), ['json', 'pdf'])
     assert os.listdir(str(tmp_path)) == []
+
+
+def test_markdown_plain_cells_hold_no_html(report):
+    # The drifted check's description is 'Modern TLS <only> & "nothing" older.'
+    row = [line for line in _reports.render_markdown(report).splitlines() if '`CODER_DRIFTED`' in line][0]
+    assert row.endswith('| Modern TLS &lt;only&gt; &amp; "nothing" older. |')
+    broken = _reports.error_report('https://x', 'proxy answered <html><details><summary>502</summary>', 'low')
+    text = _reports.render_markdown(broken)
+    assert '<details>' not in text and '&lt;details&gt;&lt;summary&gt;502&lt;/summary&gt;' in text
