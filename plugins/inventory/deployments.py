@@ -83,7 +83,7 @@ options:
         description:
           - Name of an environment variable holding the token. When it is unset the deployment is not read
             and its host gets C(coder_reachable=false).
-          - The host gets it as C(ansible_coder_token_env): tasks read the same variable where they run.
+          - The host gets it as C(ansible_coder_token_env), and tasks read the same variable where they run.
         type: str
       token_file:
         description:

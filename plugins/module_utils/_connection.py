@@ -181,7 +181,8 @@ def with_variables(params, variables, template):
 
     get = first_given((params.get, _memoized(variable)))
     filled = dict(params)
-    filled.update((option.name, get(option.name)) for option in OPTIONS if get(option.name) is not None)
+    values = ((option.name, get(option.name)) for option in OPTIONS)
+    filled.update((name, value) for name, value in values if value is not None)
     return filled
 
 

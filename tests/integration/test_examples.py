@@ -134,6 +134,9 @@ def test_the_inventory_examples_list_the_deployment(deployment, tmp_path, name, 
     home.mkdir()
     (tmp_path / "secrets").mkdir()
     (tmp_path / "secrets" / "prod-us.token").write_text(OWNER + "\n", encoding="utf-8")
+    # The example's CA file must exist (a missing one fails its entry); the simulator speaks plain HTTP.
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "staging-ca.pem").write_text("", encoding="utf-8")
     text = _vault_tokens_as(_connected(block, deployment.url, home), OWNER)
     config = yaml.safe_load(text)
     path = tmp_path / ("example%d.coder.yml" % index)
