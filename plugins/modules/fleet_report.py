@@ -93,33 +93,21 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Check every deployment of the inventory, then summarize them
-  hosts: coder_deployments
-  gather_facts: false
-  tasks:
-    - name: Check and report, also when some checks fail
-      block:
-        - name: Check the deployment
-          coder.coderd.deployment_assert:
-            desired_file: desired/prod.yml
-            report_dir: "reports/{{ inventory_hostname }}"
-            fail: false
-          register: deployment_check_result
-      always:
-        - name: Write the fleet report
-          coder.coderd.fleet_report:
-            report_dir: reports
-          run_once: true
-
-# The role does all of this: coder-drift-reports/<host>/coder-drift.* per host and
-# coder-drift-reports/coder-fleet.* for the play.
-- name: Check every deployment with the role
-  hosts: coder_deployments
-  gather_facts: false
-  roles:
-    - role: coder.coderd.deployment_check
-      vars:
-        coder_desired_file: desired/prod.yml
+# In a play over the deployments (one host each): check every host, then summarize them all,
+# also when some checks failed. The role coder.coderd.deployment_check does the same for you.
+- name: Check and summarize, also when some checks fail
+  block:
+    - name: Check the deployment
+      coder.coderd.deployment_assert:
+        desired_file: desired/prod.yml
+        report_dir: "reports/{{ inventory_hostname }}"
+        fail: false
+      register: deployment_check_result
+  always:
+    - name: Write the fleet report (reports/coder-fleet.md, .junit.xml, .json)
+      coder.coderd.fleet_report:
+        report_dir: reports
+      run_once: true
 '''
 
 RETURN = r'''
