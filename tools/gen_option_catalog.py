@@ -65,7 +65,7 @@ __metaclass__ = type
 
 CODER_VERSION = {version!r}
 
-FIELDS = {fields!r}
+FIELDS = {fields!r}  # noqa: E501
 
 OPTIONS = (
 '''

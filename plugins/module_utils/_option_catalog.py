@@ -20,7 +20,7 @@ __metaclass__ = type
 
 CODER_VERSION = 'v2.36'
 
-FIELDS = ('name', 'flag', 'env', 'yaml_path', 'type', 'config_json_path', 'secret', 'hidden', 'default', 'use_instead', 'added', 'removed', 'moved_from', 'moved_in')
+FIELDS = ('name', 'flag', 'env', 'yaml_path', 'type', 'config_json_path', 'secret', 'hidden', 'default', 'use_instead', 'added', 'removed', 'moved_from', 'moved_in')  # noqa: E501
 
 OPTIONS = (
     ('Access URL', 'access-url', 'CODER_ACCESS_URL', 'networking.accessURL', 'url', 'access_url', False, False, '', '', '', '', '', ''),  # noqa: E501

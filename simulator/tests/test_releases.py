@@ -37,8 +37,8 @@ RELEASES = {
 }
 
 
-def get(sim, path, headers=OWNER):
-    return requests.get(sim.url + path, headers=headers, timeout=10)
+def get(sim, path, headers=None):
+    return requests.get(sim.url + path, headers=headers or OWNER, timeout=10)
 
 
 @pytest.mark.parametrize("coder_version", list(RELEASES))

@@ -192,6 +192,14 @@ def test_an_old_release_s_moved_settings_are_also_at_their_current_path(coder_si
     assert model.missing_setting('no-such-setting', 'v2.10.3') == ''
 
 
+def test_a_v2_29_server_that_returns_ai_bridge_keys_in_clear_never_has_them_kept(coder_sim_factory):
+    # Before Coder made them secret (v2.29 or v2.30) the keys are in `config` and `options` as they are.
+    model = release_config(coder_sim_factory, 'v2.29.4', {'CODER_AIBRIDGE_OPENAI_KEY': 'sk-sim-openai-secret'})
+    assert model.config['ai']['bridge']['openai']['key'] == {'set': True}
+    assert 'sk-sim-openai-secret' not in json.dumps([model.config, model.options])
+    assert model.resolve('CODER_AIBRIDGE_OPENAI_KEY').value == {'set': True}
+
+
 def test_facts_without_options_date_settings_by_the_catalog():
     model = DeploymentConfig.from_facts({'access_url': 'https://coder.example.com'})
     assert model.missing_setting('CODER_WORKSPACE_HOSTNAME_SUFFIX', 'v2.16.1') == (
