@@ -61,7 +61,7 @@ EXAMPLES = r'''
 - name: Read the deployment's health
   coder.coderd.health_info:
     url: https://coder.example.com
-    token: "{{ coder_owner_token }}"
+    token: "{{ coder_token }}"
   register: coder_health
 
 - name: Fail unless every check is ok or only warns
