@@ -16,7 +16,7 @@ description:
     O(dismissed). Coder marks a dismissed section of its health report as dismissed, and the dashboard stops
     warning about it; the desired-state section C(health) of M(coder.coderd.deployment_assert) then reports its
     findings as waived.
-  - The list is the whole state, so there is no O(state) option; V([]) dismisses nothing. The order does not
+  - The list is the whole state, so there is no C(state) option; V([]) dismisses nothing. The order does not
     matter, and the list is only sent when it differs from the deployment's as a set.
   - Needs a token of a user with the owner role; any other role gets a one-line error saying so.
   - Coder stores V(ProvisionerDaemons) but does not mark that section dismissed in its health report (up to
