@@ -31,6 +31,8 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     without_cli_credentials,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, reportable
+from ansible_collections.coder.coderd.plugins.module_utils._inventory_facts import gathered_at
+from ansible_collections.coder.coderd.plugins.module_utils._reports import now_utc
 
 TOKEN_SOURCES = ('token', 'token_env', 'token_file')
 ENTRY_KEYS = ('name',) + tuple(CONNECTION_ARGSPEC) + TOKEN_SOURCES[1:]
@@ -195,10 +197,13 @@ def gather_fleet(members, subsets, max_workers, user='me', include_options=False
         if member.problem:
             return Outcome(error='%s: %s' % (member.url, member.problem))
         warnings = []
+        # When the reading started: the facts are at least that old (the freshness rule of checks).
+        started = now_utc()
         try:
             with CoderClient(member.settings, warn=warnings.append) as client:
                 facts = gather_facts(Deployment(client), subsets, user=user, include_options=include_options,
                                      processing_timeout=processing_timeout)
+                facts['gathered_at'] = gathered_at(started)
         except Exception as exc:  # pylint: disable=broad-except
             # A bug of ours, whatever the server sent, costs this member only, never the others.
             error = reportable(exc, where=member.url, hide=Secrets(member.settings).hide)
@@ -212,12 +217,13 @@ def gather_fleet(members, subsets, max_workers, user='me', include_options=False
     return dict((member.name, outcome) for member, outcome in zip(members, outcomes))
 
 
-def host_vars(url, facts=None, error=None):
+def host_vars(url, facts=None, error=None, from_cache=False):
     """``coder_*`` host variables: every facts key, plus shortcuts for grouping, or the error."""
     if facts is None:
         return dict(coder_url=url, coder_reachable=False, coder_error=error)
     variables = dict(('coder_' + key, value) for key, value in facts.items())
     variables['coder_reachable'] = True
+    variables['coder_from_cache'] = from_cache
     version_info = (facts.get('build') or {}).get('version_info') or {}
     if 'build' in facts:
         variables['coder_version'] = facts['build'].get('version')

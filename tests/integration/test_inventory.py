@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden" / "inventory_list.json"
 OWNER, MEMBER = DEFAULT_TOKENS["owner"], DEFAULT_TOKENS["member"]
 TEMPLATE_TEXT = "{{ lookup('env', 'HOME') }}"
-STATS_TIMES = ("aggregated_from", "collected_at", "next_update_at")
+# Stats times and when the inventory read each deployment change from run to run.
+STATS_TIMES = ("aggregated_from", "collected_at", "next_update_at", "coder_gathered_at")
 
 
 def write_inventory(directory, config, name="fleet.coder.yml"):
