@@ -19,7 +19,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts
+from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts, workers_for
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, Secrets
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC,
@@ -192,7 +192,13 @@ def fingerprint(members, **gather_options):
 
 
 def gather_fleet(members, subsets, max_workers, user='me', include_options=False, processing_timeout=30.0):
-    """Outcome per member name, the members fetched concurrently (each one's endpoints too)."""
+    """Outcome per member name, the members fetched concurrently (each one's endpoints too).
+
+    The requests of all members run on one pool, with room for every endpoint of every member read
+    at a time, so that a slow deployment holds up only its own. Its threads serve member after
+    member: a pool per member would start (and join) some ten threads per deployment, and a thread
+    start waits for the GIL, which the fleet's other threads hold.
+    """
     def gather(member):
         if member.problem:
             return Outcome(error='%s: %s' % (member.url, member.problem))
@@ -202,7 +208,7 @@ def gather_fleet(members, subsets, max_workers, user='me', include_options=False
         try:
             with CoderClient(member.settings, warn=warnings.append) as client:
                 facts = gather_facts(Deployment(client), subsets, user=user, include_options=include_options,
-                                     processing_timeout=processing_timeout)
+                                     processing_timeout=processing_timeout, executor=requests_pool)
                 facts['gathered_at'] = gathered_at(started)
         except Exception as exc:  # pylint: disable=broad-except
             # A bug of ours, whatever the server sent, costs this member only, never the others.
@@ -212,8 +218,10 @@ def gather_fleet(members, subsets, max_workers, user='me', include_options=False
 
     if not members:
         return {}
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(members))) as pool:
-        outcomes = list(pool.map(gather, members))
+    at_a_time = min(max_workers, len(members))
+    with ThreadPoolExecutor(max_workers=at_a_time * workers_for(subsets)) as requests_pool:
+        with ThreadPoolExecutor(max_workers=at_a_time) as pool:
+            outcomes = list(pool.map(gather, members))
     return dict((member.name, outcome) for member, outcome in zip(members, outcomes))
 
 
