@@ -544,6 +544,9 @@ def parse_args(argv):
     parser.add_argument("--fleet-deployments", type=int,
                         help="N of the fleet drift check: inventory + role, floor, uri (default %d, 10 with --quick)"
                         % FLEET_SIZE)
+    parser.add_argument("--fleet-only", action="store_true",
+                        help="only the fleet drift check (f), its figures printed as one JSON line and no results "
+                             "file: the smoke run of the tests, with --fleet-deployments 3 --uri-rounds 0")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run in under 3 minutes: N=10, one round, no uri job above N, no profile")
     args = parser.parse_args(argv)
@@ -553,9 +556,11 @@ def parse_args(argv):
         args.rounds = 1 if args.quick else 3
     if args.fleet_deployments is None:
         args.fleet_deployments = 10 if args.quick else FLEET_SIZE
-    if min(args.deployments, args.rounds, args.uri_rounds, args.fleet_deployments) < 1 or args.latency_ms < 0:
-        parser.error("--deployments, --fleet-deployments, --rounds and --uri-rounds must be at least 1, "
-                     "--latency-ms at least 0")
+    if min(args.deployments, args.rounds, args.fleet_deployments) < 1 or min(args.latency_ms, args.uri_rounds) < 0:
+        parser.error("--deployments, --fleet-deployments and --rounds must be at least 1, "
+                     "--latency-ms and --uri-rounds at least 0")
+    if args.uri_rounds < 1 and not args.fleet_only:
+        parser.error("--uri-rounds 0 only goes with --fleet-only: the targets compare with the uri jobs")
     return args
 
 
@@ -582,8 +587,28 @@ def measure(args, sizes, workspace):
     return bench.samples, fleet_result, inventory, overhead, profiles
 
 
+def fleet_only(args):
+    """The fleet drift check alone, its result and targets as one JSON line (exit 1 on a failed job)."""
+    workspace = Workspace(datetime.datetime.now().strftime("%Y-%m-%dT%H%M%S-fleet-%f"))
+    try:
+        with SimulatorFleet(args.fleet_deployments, args.latency_ms) as fleet:
+            bench = Bench(args, fleet, workspace)
+            result = bench.fleet_check(args.fleet_deployments, args.rounds, args.uri_rounds)
+    except BenchError as exc:
+        print("bench: error: %s" % exc, file=sys.stderr)
+        print("bench: the logs stay in %s" % workspace.path, file=sys.stderr)
+        return 1
+    shutil.rmtree(workspace.path)
+    median_seconds, median_cpu_seconds = medians(bench.samples, "seconds"), medians(bench.samples, "cpu_seconds")
+    result.update(targets=fleet_targets(result, median_seconds, median_cpu_seconds), samples=bench.samples)
+    print(json.dumps(result))
+    return 0
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.fleet_only:
+        return fleet_only(args)
     # A TERM ends the run like Ctrl-C: the simulator and the running job are stopped on the way out.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = time.monotonic()
