@@ -27,9 +27,9 @@ DEFAULT_MAX_AGE = 300
 PREFIX = 'coder_'
 
 
-def gathered_at(moment):
-    """The ``gathered_at`` fact of facts whose reading started at ``moment`` (an aware UTC datetime)."""
-    return moment.strftime(GATHERED_AT_FORMAT)
+def gathered_at(moment=None):
+    """The ``gathered_at`` fact of facts whose reading started at ``moment`` (an aware UTC datetime), or now."""
+    return (moment or datetime.datetime.now(datetime.timezone.utc)).strftime(GATHERED_AT_FORMAT)
 
 
 def check_max_age(value):

@@ -32,7 +32,6 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import (
 )
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, reportable
 from ansible_collections.coder.coderd.plugins.module_utils._inventory_facts import gathered_at
-from ansible_collections.coder.coderd.plugins.module_utils._reports import now_utc
 
 TOKEN_SOURCES = ('token', 'token_env', 'token_file')
 ENTRY_KEYS = ('name',) + tuple(CONNECTION_ARGSPEC) + TOKEN_SOURCES[1:]
@@ -204,12 +203,12 @@ def gather_fleet(members, subsets, max_workers, user='me', include_options=False
             return Outcome(error='%s: %s' % (member.url, member.problem))
         warnings = []
         # When the reading started: the facts are at least that old (the freshness rule of checks).
-        started = now_utc()
+        started = gathered_at()
         try:
             with CoderClient(member.settings, warn=warnings.append) as client:
                 facts = gather_facts(Deployment(client), subsets, user=user, include_options=include_options,
                                      processing_timeout=processing_timeout, executor=requests_pool)
-                facts['gathered_at'] = gathered_at(started)
+                facts['gathered_at'] = started
         except Exception as exc:  # pylint: disable=broad-except
             # A bug of ours, whatever the server sent, costs this member only, never the others.
             error = reportable(exc, where=member.url, hide=Secrets(member.settings).hide)
