@@ -19,30 +19,27 @@ DESIRED = {
     "ssh": {"hostname_prefix": "coder."},
 }
 CHECKED = Counter({"/api/v2/buildinfo": 1, "/api/v2/deployment/config": 1, "/api/v2/deployment/ssh": 1})
-# Extra vars would override the role vars of the plays: the test passes desired and report_root.
-ROLE_PLAY = """
-- name: Check the fleet
+
+
+def role_play(name, desired, report_dir):
+    """A play of the role over every host. Extra vars would override its role vars: the test passes
+    ``desired`` and ``report_root`` as extra vars, which these templates read."""
+    return """
+- name: %s
   hosts: all
   connection: local
   gather_facts: false
   roles:
     - role: coder.coderd.deployment_check
       vars:
-        coder_desired: "{{ desired }}"
-        coder_report_dir: "{{ report_root }}/{{ inventory_hostname }}"
-"""
+        coder_desired: "{{ %s }}"
+        coder_report_dir: "%s"
+""" % (name, desired, report_dir)
+
+
+ROLE_PLAY = role_play("Check the fleet", "desired", "{{ report_root }}/{{ inventory_hostname }}")
 # A second play in the same run checks the update check too, which the inventory did not read.
-UPDATE_CHECK_PLAY = """
-- name: Check the update check too
-  hosts: all
-  connection: local
-  gather_facts: false
-  roles:
-    - role: coder.coderd.deployment_check
-      vars:
-        coder_desired: "{{ desired | combine({'update_check': {'current': true}}) }}"
-        coder_report_dir: ""
-"""
+UPDATE_CHECK_PLAY = role_play("Check the update check too", "desired | combine({'update_check': {'current': true}})", "")
 
 
 @pytest.fixture
