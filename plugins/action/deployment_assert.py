@@ -184,7 +184,7 @@ class ActionModule(CoderAction):
             return facts, facts.get('url') or 'the given facts', None
         known, url = self._inventory_facts(params, subsets, user, notes)
         missing = [name for name in subsets if name not in known]
-        if not missing:
+        if known and not missing:
             return dict(known, url=url), url, None
         with connect(params, warn, self._task_environment()) as client:
             deployment = Deployment(client)
