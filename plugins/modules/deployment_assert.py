@@ -240,14 +240,14 @@ EXAMPLES = r'''
     desired:
       update_check: {current: true}
 
-# In a play over the inventory coder.coderd.deployments: the facts it read a moment ago are used,
-# only what they lack is requested
+# In a play over the inventory coder.coderd.deployments (url: "{{ coder_url }}" there): the facts
+# it read a moment ago are used, only what they lack is requested; a host without them reads all
 - name: Check with the inventory's facts
   coder.coderd.deployment_assert:
-    url: "{{ coder_url }}"
+    url: https://coder.example.com
     token: "{{ coder_token }}"
     inventory_facts: true
-    desired_file: desired.yml
+    desired_file: desired/prod.yml
 '''
 
 RETURN = r'''
