@@ -142,6 +142,12 @@ def test_second_run_with_cache_makes_no_requests(fleet, tmp_path):
     for sim in sims.values():
         sim.reset_requests()
     second = listed(path, env=env)[0]
+    # The first run's facts, gathered_at included, now said to come from the cache.
+    assert sorted(name for name, host in second["_meta"]["hostvars"].items() if host.get("coder_from_cache")) == [
+        "edge", "prod"]
+    for host in first["_meta"]["hostvars"].values():
+        if "coder_from_cache" in host:
+            host["coder_from_cache"] = True
     assert second == first
     # Only the member deployment, which failed, is read again.
     assert dict((name, sim.request_count()) for name, sim in sims.items()) == {"prod": 0, "edge": 0, "member": 9}
