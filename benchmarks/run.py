@@ -38,6 +38,7 @@ COLLECTIONS_PATH = Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH") or ROOT / "bu
 BIN = Path(sys.executable).parent  # the venv's bin: ansible-playbook and ansible-inventory live here
 
 FORKS = 10
+FLEET_SIZE = 100
 CHART_SIZES = (1, 10, 50, 100)
 INVENTORY_SIZE = 100
 INVENTORY_LATENCY_MS = 50
@@ -51,9 +52,21 @@ JOBS = (
     Job("collection_facts", "collection facts (deployment_info)", "collection_facts.yml", "collection", "facts"),
     Job("uri_facts", "uri facts (uri + set_fact)", "uri_facts.yml", "uri", "facts"),
     Job("floor", "floor (requests, concurrent)", None, "floor", "facts"),
+    Job("inventory", "inventory (ansible-inventory --graph)", None, "inventory", "facts"),
     Job("collection_drift", "collection drift (deployment_check)", "collection_drift.yml", "collection", "drift"),
     Job("uri_drift", "uri drift (uri + assert)", "uri_drift.yml", "uri", "drift"),
 )
+
+# The fleet drift check (f), at --fleet-deployments: the inventory plus the role over every host, next
+# to Ansible's floor (the same play, every role task an empty debug, over a static inventory) and the
+# per-host uri way. The inventory alone is measured too: the role's share is what it adds.
+FLEET_JOBS = (
+    Job("fleet_inventory", "inventory alone (ansible-inventory --graph)", None, "inventory", "fleet"),
+    Job("fleet_role", "inventory + deployment_check role", "collection_drift.yml", "collection", "fleet"),
+    Job("fleet_floor", "floor: same play, role tasks empty debug", None, "floor", "fleet"),
+    Job("fleet_uri", "uri + assert per host (static inventory)", "uri_drift.yml", "uri", "fleet"),
+)
+FLOOR_ROLE = "deployment_check_floor"
 
 
 class BenchError(RuntimeError):
@@ -101,6 +114,36 @@ class Workspace:
         inventory = {"all": {"hosts": hosts, "vars": {"ansible_connection": "local",
                                                       "ansible_python_interpreter": sys.executable}}}
         return self.write("hosts-%d.json" % len(urls), json.dumps(inventory, indent=1))
+
+    def fleet_inventory(self, urls, **options):
+        """A coder.coderd.deployments inventory of ``urls`` (hosts d001...), every host run on the controller.
+
+        An unreachable deployment lands in the group "unreachable", which the caller checks.
+        """
+        config = {"plugin": "coder.coderd.deployments", "token": DEFAULT_TOKENS["owner"],
+                  "deployments": [{"name": "d%03d" % index, "url": url} for index, url in enumerate(urls, 1)],
+                  "groups": {"unreachable": "not coder_reachable"},
+                  "compose": {"ansible_connection": "'local'", "ansible_python_interpreter": repr(sys.executable)}}
+        config.update(options)
+        return self.write("fleet-%d.coder.yml" % len(urls), yaml.safe_dump(config, sort_keys=False), private=True)
+
+    def floor_playbook(self):
+        """benchmarks/collection_drift.yml with a copy of the role whose every task is an empty debug.
+
+        Copied from the laid-out collection at run time, so that it follows the role's tasks; its
+        argument validation stays, which is Ansible's own work as in the real role.
+        """
+        role = COLLECTIONS_PATH / "ansible_collections" / "coder" / "coderd" / "roles" / "deployment_check"
+        copy = self.path / "roles" / FLOOR_ROLE
+        if not copy.exists():
+            shutil.copytree(role, copy)
+            (copy / "tasks" / "main.yml").write_text(floor_role(role / "tasks" / "main.yml"))
+        plays = yaml.safe_load((BENCHMARKS / "collection_drift.yml").read_text())
+        for play in plays:
+            for entry in play["roles"]:
+                entry["role"] = FLOOR_ROLE
+                entry["vars"]["coder_desired_file"] = str(BENCHMARKS / "desired.yml")
+        return self.write("fleet-floor.yml", yaml.safe_dump(plays, sort_keys=False))
 
     def url_file(self, urls):
         return self.write("urls-%d.txt" % len(urls), "".join(url + "\n" for url in urls))
@@ -190,10 +233,14 @@ class Bench:
         self.fleet.reset_requests(urls)
         if job.playbook:
             command = self.playbook_command(BENCHMARKS / job.playbook, self.workspace.host_inventory(urls))
+        elif job.tool == "inventory":
+            command = inventory_command(self.workspace.fleet_inventory(urls), "--graph")
         else:
             command = [sys.executable, str(BENCHMARKS / "floor.py"), "--url-file", str(self.workspace.url_file(urls)),
                        "--secrets", str(self.workspace.secrets)]
         timed = run_timed(command, self.workspace, "%s-%d" % (job.name, size))
+        if job.tool == "inventory":
+            check_graph(timed.stdout, size)
         sample = sample_of(timed, self.fleet.requests_by_path(urls))
         self.samples.setdefault(job.name, {}).setdefault(size, []).append(sample)
         report_sample(job.label, size, sample)
@@ -223,7 +270,7 @@ class Bench:
         config = {"plugin": "coder.coderd.deployments", "token": DEFAULT_TOKENS["owner"],
                   "deployments": [{"name": "d%03d" % index, "url": url} for index, url in enumerate(urls, 1)]}
         path = self.workspace.write("fleet.coder.yml", yaml.safe_dump(config, sort_keys=False), private=True)
-        command = [str(BIN / "ansible-inventory"), "-i", str(path), "--list"]
+        command = inventory_command(path, "--list")
         runs = []
         self.fleet.set_latency(urls, INVENTORY_LATENCY_MS)
         try:
@@ -244,6 +291,37 @@ class Bench:
         return {"deployments": len(urls), "latency_ms": INVENTORY_LATENCY_MS, "runs": runs,
                 "median_seconds": round(median, 4), "serial_latency_sum_seconds": round(serial, 3),
                 "ratio": round(median / serial, 4)}
+
+    def fleet_check(self, size, rounds, uri_rounds):
+        """The fleet drift check (FLEET_JOBS) over ``size`` deployments, in rounds that rotate the jobs.
+
+        Requests are counted at the simulators; the role's own are those of the inventory + role run
+        beyond the inventory's alone (every deployment answers the inventory each endpoint once).
+        """
+        urls = self.fleet.urls[:size]
+        fleet_inventory, hosts = self.workspace.fleet_inventory(urls), self.workspace.host_inventory(urls)
+        commands = {
+            "fleet_inventory": inventory_command(fleet_inventory, "--graph"),
+            "fleet_role": self.playbook_command(BENCHMARKS / "collection_drift.yml", fleet_inventory),
+            "fleet_floor": self.playbook_command(self.workspace.floor_playbook(), hosts),
+            "fleet_uri": self.playbook_command(BENCHMARKS / "uri_drift.yml", hosts),
+        }
+        for round_index in range(rounds):
+            jobs = [job for job in FLEET_JOBS if job.tool != "uri" or round_index < uri_rounds]
+            shift = round_index % len(jobs)
+            print("fleet round %d at N=%d" % (round_index + 1, size), flush=True)
+            for job in jobs[shift:] + jobs[:shift]:
+                self.fleet.reset_requests(urls)
+                timed = run_timed(commands[job.name], self.workspace, "%s-%d" % (job.name, size))
+                if job.name == "fleet_inventory":
+                    check_graph(timed.stdout, size)
+                sample = sample_of(timed, self.fleet.requests_by_path(urls))
+                self.samples.setdefault(job.name, {}).setdefault(size, []).append(sample)
+                report_sample(job.label, size, sample)
+        inventory_requests = max(sample["requests"]["total"] for sample in self.samples["fleet_inventory"][size])
+        return {"deployments": size, "latency_ms": self.args.latency_ms, "inventory_requests": inventory_requests,
+                "role_requests": [sample["requests"]["total"] - inventory_requests
+                                  for sample in self.samples["fleet_role"][size]]}
 
     def task_overhead(self, rounds):
         """Per-task time of OVERHEAD_TASKS build_info tasks and as many empty debug tasks, alternating.
@@ -300,6 +378,27 @@ class Bench:
         return summaries
 
 
+def inventory_command(path, *arguments):
+    return [str(BIN / "ansible-inventory"), "-i", str(path)] + list(arguments)
+
+
+def check_graph(graph, size):
+    """The --graph of a fleet inventory: every deployment a host, none of them unreachable."""
+    if "@unreachable:" in graph or graph.count("|--d") != size:
+        raise BenchError("the inventory of %d deployments did not read them all:\n%s" % (size, graph))
+
+
+def floor_role(tasks_file):
+    """The deployment_check role's task list with every task an empty debug, blocks kept as blocks."""
+    def empty(task):
+        if "block" in task:
+            return dict((part, [empty(inner) for inner in task[part]]) for part in ("block", "rescue", "always")
+                        if task.get(part))
+        return {"name": task.get("name", "Task"), "ansible.builtin.debug": None}
+
+    return yaml.safe_dump([empty(task) for task in yaml.safe_load(tasks_file.read_text()) or []], sort_keys=False)
+
+
 def overhead_playbook(action):
     tasks = [{"name": "Task %d" % number, action: None} for number in range(1, OVERHEAD_TASKS + 1)]
     play = {"name": "%d %s tasks" % (OVERHEAD_TASKS, action), "hosts": "all", "gather_facts": False,
@@ -321,7 +420,27 @@ RATIOS = (
     ("fleet facts: collection / floor", "collection_facts", "floor", "<=", 3),
     ("drift check: uri / collection", "uri_drift", "collection_drift", None, None),
     ("drift check: collection / floor", "collection_drift", "floor", None, None),
+    ("inventory (--graph) / floor", "inventory", "floor", "<=", 2),
 )
+
+
+def fleet_targets(fleet, median_seconds, median_cpu_seconds):
+    """The fleet drift check against Ansible's floor: (inventory + role - inventory alone) / floor <= 2,
+    i.e. at most twice the floor plus the inventory's own time; the uri way beside it; the role's requests."""
+    size = fleet["deployments"]
+
+    def role_over_floor(medians):
+        return (medians["fleet_role"][size] - medians["fleet_inventory"][size]) / medians["fleet_floor"][size]
+
+    rows = [target_row("fleet drift at N=%d: (inventory+role - inventory) / floor" % size,
+                       role_over_floor(median_seconds), "x", "<=", 2, role_over_floor(median_cpu_seconds))]
+    if size in median_seconds.get("fleet_uri", {}):
+        rows.append(target_row("fleet drift at N=%d: uri / (inventory+role)" % size,
+                               median_seconds["fleet_uri"][size] / median_seconds["fleet_role"][size], "x", None, None,
+                               median_cpu_seconds["fleet_uri"][size] / median_cpu_seconds["fleet_role"][size]))
+    rows.append(target_row("fleet drift at N=%d: requests of the role's tasks" % size, max(fleet["role_requests"]),
+                           "", "<=", 0))
+    return rows
 
 
 def targets(args, median_seconds, median_cpu_seconds, inventory, overhead, samples):
@@ -384,6 +503,18 @@ def table(result):
         per_deployment = sorted({count for runs in result["samples"][job.name].values()
                                  for sample in runs for count in sample["requests"]["per_deployment"]})
         lines.append("%-38s%s   %s" % (job.label, cells, ",".join(str(count) for count in per_deployment)))
+    fleet = result["fleet"]
+    lines += ["", "fleet drift check, N=%d at %d ms (median seconds (CPU seconds), requests in all)"
+              % (fleet["deployments"], fleet["latency_ms"])]
+    for job in FLEET_JOBS:
+        runs = result["samples"].get(job.name, {}).get(fleet["deployments"])
+        if runs:
+            lines.append("%-46s%16s   %d" % (job.label, "%.2f (%.1f)" % (
+                result["median_seconds"][job.name][fleet["deployments"]],
+                result["median_cpu_seconds"][job.name][fleet["deployments"]]),
+                max(sample["requests"]["total"] for sample in runs)))
+    lines.append("%-46s%16s   %s" % ("requests of the role's tasks (role run - inventory alone)", "",
+                                     ", ".join(str(count) for count in fleet["role_requests"])))
     inventory, overhead = result["inventory"], result["task_overhead"]
     lines.append("%-38s%10.2f   serial latency sum %.1fs"
                  % ("inventory plugin, N=%d at %d ms" % (inventory["deployments"], inventory["latency_ms"]),
@@ -410,6 +541,12 @@ def parse_args(argv):
     parser.add_argument("--uri-rounds", type=int, default=1,
                         help="how many of the rounds at N include the uri jobs (default 1): one uri run at N=50 is "
                              "some 500 module runs over minutes, steady by itself, and each more costs minutes")
+    parser.add_argument("--fleet-deployments", type=int,
+                        help="N of the fleet drift check: inventory + role, floor, uri (default %d, 10 with --quick)"
+                        % FLEET_SIZE)
+    parser.add_argument("--fleet-only", action="store_true",
+                        help="only the fleet drift check (f), its figures printed as one JSON line and no results "
+                             "file: the smoke run of the tests, with --fleet-deployments 3 --uri-rounds 0")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run in under 3 minutes: N=10, one round, no uri job above N, no profile")
     args = parser.parse_args(argv)
@@ -417,21 +554,28 @@ def parse_args(argv):
         args.deployments = 10 if args.quick else 50
     if args.rounds is None:
         args.rounds = 1 if args.quick else 3
-    if min(args.deployments, args.rounds, args.uri_rounds) < 1 or args.latency_ms < 0:
-        parser.error("--deployments, --rounds and --uri-rounds must be at least 1, --latency-ms at least 0")
+    if args.fleet_deployments is None:
+        args.fleet_deployments = 10 if args.quick else FLEET_SIZE
+    if min(args.deployments, args.rounds, args.fleet_deployments) < 1 or min(args.latency_ms, args.uri_rounds) < 0:
+        parser.error("--deployments, --fleet-deployments and --rounds must be at least 1, "
+                     "--latency-ms and --uri-rounds at least 0")
+    if args.uri_rounds < 1 and not args.fleet_only:
+        parser.error("--uri-rounds 0 only goes with --fleet-only: the targets compare with the uri jobs")
     return args
 
 
 def measure(args, sizes, workspace):
     """Every job against one simulated fleet: (samples, inventory, task overhead, profiles)."""
     # One deployment more than any job uses: the overhead job's, whose latency it sets to 0.
-    fleet_size = max(sizes + [INVENTORY_SIZE]) + 1
+    fleet_size = max(sizes + [INVENTORY_SIZE, args.fleet_deployments]) + 1
     print("starting %d simulated deployments at %d ms in one process; forks %d" % (fleet_size, args.latency_ms, FORKS),
           flush=True)
     with SimulatorFleet(fleet_size, args.latency_ms) as fleet:
         bench = Bench(args, fleet, workspace)
         print("== a/b/c: facts and drift, collection vs uri vs floor", flush=True)
         bench.compare(sizes)
+        print("== f: fleet drift check, inventory + role vs floor vs uri", flush=True)
+        fleet_result = bench.fleet_check(args.fleet_deployments, args.rounds, args.uri_rounds)
         print("== d: inventory plugin", flush=True)
         inventory = bench.inventory(args.rounds)
         print("== e: per-task overhead", flush=True)
@@ -440,11 +584,31 @@ def measure(args, sizes, workspace):
         if not args.quick:
             print("== profile of the collection's jobs", flush=True)
             profiles = bench.profile(args.deployments)
-    return bench.samples, inventory, overhead, profiles
+    return bench.samples, fleet_result, inventory, overhead, profiles
+
+
+def fleet_only(args):
+    """The fleet drift check alone, its result and targets as one JSON line (exit 1 on a failed job)."""
+    workspace = Workspace(datetime.datetime.now().strftime("%Y-%m-%dT%H%M%S-fleet-%f"))
+    try:
+        with SimulatorFleet(args.fleet_deployments, args.latency_ms) as fleet:
+            bench = Bench(args, fleet, workspace)
+            result = bench.fleet_check(args.fleet_deployments, args.rounds, args.uri_rounds)
+    except BenchError as exc:
+        print("bench: error: %s" % exc, file=sys.stderr)
+        print("bench: the logs stay in %s" % workspace.path, file=sys.stderr)
+        return 1
+    shutil.rmtree(workspace.path)
+    median_seconds, median_cpu_seconds = medians(bench.samples, "seconds"), medians(bench.samples, "cpu_seconds")
+    result.update(targets=fleet_targets(result, median_seconds, median_cpu_seconds), samples=bench.samples)
+    print(json.dumps(result))
+    return 0
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.fleet_only:
+        return fleet_only(args)
     # A TERM ends the run like Ctrl-C: the simulator and the running job are stopped on the way out.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = time.monotonic()
@@ -454,7 +618,7 @@ def main(argv=None):
     load_before = os.getloadavg()
     workspace = Workspace(stamp)
     try:
-        samples, inventory, overhead, profiles = measure(args, sizes, workspace)
+        samples, fleet, inventory, overhead, profiles = measure(args, sizes, workspace)
     except BenchError as exc:
         print("bench: error: %s" % exc, file=sys.stderr)
         print("bench: the logs stay in %s" % workspace.path, file=sys.stderr)
@@ -470,12 +634,15 @@ def main(argv=None):
         "date": now.isoformat(timespec="seconds"),
         "settings": {"deployments": args.deployments, "latency_ms": args.latency_ms, "rounds": args.rounds,
                      "uri_rounds": min(args.uri_rounds, args.rounds), "rounds_at_other_sizes": 1, "quick": args.quick,
-                     "forks": FORKS, "connection": "local", "chart_sizes": sizes},
+                     "forks": FORKS, "connection": "local", "chart_sizes": sizes,
+                     "fleet_deployments": args.fleet_deployments},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "ansible_core": ANSIBLE_CORE_VERSION, "load_before": load_before, "load_after": os.getloadavg()},
         "median_seconds": median_seconds,
         "median_cpu_seconds": median_cpu_seconds,
-        "targets": targets(args, median_seconds, median_cpu_seconds, inventory, overhead, samples),
+        "targets": targets(args, median_seconds, median_cpu_seconds, inventory, overhead, samples)
+        + fleet_targets(fleet, median_seconds, median_cpu_seconds),
+        "fleet": fleet,
         "repeated_fetches": repeated_fetches(samples, inventory, overhead),
         "inventory": inventory,
         "task_overhead": overhead,

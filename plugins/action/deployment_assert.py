@@ -26,6 +26,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._desired import (
 from ansible_collections.coder.coderd.plugins.module_utils._desired_schema import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from ansible_collections.coder.coderd.plugins.module_utils._drift import evaluate
 from ansible_collections.coder.coderd.plugins.module_utils._errors import CoderdError, InputError
+from ansible_collections.coder.coderd.plugins.module_utils._inventory_facts import DEFAULT_MAX_AGE, inventory_facts
 from ansible_collections.coder.coderd.plugins.module_utils._reports import (
     FORMATS as REPORT_FORMATS, ReportError, build_report, console_value, error_report, now_utc, shortened, timestamp,
     write_reports,
@@ -44,6 +45,8 @@ OPTIONS = dict(
     report_dir=dict(type='path'),
     report_formats=dict(type='list', elements='str', default=list(REPORT_FORMATS), choices=list(REPORT_FORMATS)),
     facts=dict(type='dict'),
+    inventory_facts=dict(type='bool', default=False),
+    inventory_facts_max_age=dict(type='int', default=DEFAULT_MAX_AGE),
     processing_timeout=PROCESSING_TIMEOUT,
     waiver_warn_days=dict(type='int', default=14),
     fail=dict(type='bool', default=True),
@@ -90,6 +93,11 @@ class ActionModule(CoderAction):
     _supports_async = False
     _mutually_exclusive = (('desired', 'desired_file'), ('waivers', 'waivers_file'))
 
+    def run(self, tmp=None, task_vars=None):
+        # The host's variables hold the inventory's facts (inventory_facts).
+        self._host_variables = task_vars or {}
+        return super(ActionModule, self).run(tmp, task_vars)
+
     def _runs_on_controller(self):
         return True
 
@@ -131,7 +139,8 @@ class ActionModule(CoderAction):
         desired = DesiredState.from_document(desired, desired_source, params['baseline'])
         waivers = parse_waivers(_dates_as_text(waivers), waivers_source)
         subsets = required_subsets(desired)
-        facts, where, config_model = self._facts(params, subsets, desired.token_config_user, warn)
+        notes = {}
+        facts, where, config_model = self._facts(params, subsets, desired.token_config_user, warn, notes)
         context.update(coder_version=(facts.get('build') or {}).get('version'), token_role=_token_role(facts))
         result = evaluate(desired, facts, waivers, params['fail_on'], datetime.datetime.now(), config_model,
                           params['waiver_warn_days'])
@@ -143,7 +152,7 @@ class ActionModule(CoderAction):
             written = write_reports(report, params['report_dir'], params['report_formats'])
         for warning in result.console_warnings(where):
             warn(warning)
-        answer = dict(passed=result.passed, outcome=result.outcome, plan=result.plan(where), reports=written,
+        answer = dict(notes, passed=result.passed, outcome=result.outcome, plan=result.plan(where), reports=written,
                       msg=result.message(where))
         if self._task.diff and result.drift:
             # The default callback shows the diff of a changed result only: under --diff a drift is the
@@ -158,7 +167,7 @@ class ActionModule(CoderAction):
             answer.update(failed=True, _ansible_verbose_always=True)
         return answer
 
-    def _facts(self, params, subsets, user, warn):
+    def _facts(self, params, subsets, user, warn, notes):
         """(facts, where they come from, the deployment's own config model or None)."""
         if params['facts'] is not None:
             # Facts gathered earlier: nothing to fetch, so no connection at all.
@@ -173,13 +182,34 @@ class ActionModule(CoderAction):
                                  'gather them with deployment_info (user) or leave facts unset'
                                  % (given_user, user))
             return facts, facts.get('url') or 'the given facts', None
+        known, url = self._inventory_facts(params, subsets, user, notes)
+        missing = [name for name in subsets if name not in known]
+        if known and not missing:
+            return dict(known, url=url), url, None
         with connect(params, warn, self._task_environment()) as client:
             deployment = Deployment(client)
             # The build info (one small request) gives the reports the Coder version even when no check reads it.
-            facts = gather_facts(deployment, sorted(set(subsets) | {'build'}), user,
+            facts = gather_facts(deployment, sorted(set(missing) | ({'build'} - set(known))), user=user,
                                  processing_timeout=params['processing_timeout'])
+            facts.update(known)
             # Config keys resolve against the server's own options list, already fetched and normalized.
-            return facts, deployment.url, deployment.config_model() if 'config' in subsets else None
+            return facts, deployment.url, deployment.config_model() if 'config' in missing else None
+
+    def _inventory_facts(self, params, subsets, user, notes):
+        """({subset: facts} the host's fresh inventory facts hold, the deployment's URL), with inventory_facts.
+
+        What was used, or why nothing was, goes to ``notes`` (the task result's inventory_facts).
+        """
+        if not params['inventory_facts']:
+            return {}, None
+        try:
+            url = display_url(ConnectionOptions.from_params(params, self._task_environment()).settings().url)
+        except ValueError:
+            return {}, None  # the connection says what is wrong with its options
+        known, reason = inventory_facts(self._host_variables, url, set(subsets) | {'build'}, user,
+                                        params['inventory_facts_max_age'], now_utc())
+        notes['inventory_facts'] = dict(used=sorted(name for name in known if name in subsets), reason=reason)
+        return known, url
 
     def _load_yaml(self, option, path):
         try:

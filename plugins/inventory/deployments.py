@@ -18,6 +18,11 @@ description:
     C(coder_experiments), C(coder_update_check), C(coder_token_config), C(coder_api_root), C(coder_options)),
     plus C(coder_reachable) (true), C(coder_version) (for example V(v2.34.3+4653f32)), C(coder_version_minor)
     (for example V(2.34)) and C(coder_experiments_enabled) (a list), made for O(keyed_groups).
+  - C(coder_gathered_at) says when the inventory started to read the deployment (UTC, for example
+    V(2026-01-31T12:00:00Z)) and C(coder_from_cache) whether the facts were served from the inventory cache
+    (O(cache)) instead of read in this run. M(coder.coderd.deployment_assert) (O(coder.coderd.deployment_assert#module:inventory_facts))
+    and the role C(coder.coderd.deployment_check) check with these facts instead of requesting them again
+    while they are fresh (read in this run, not from the cache, at most a given number of seconds ago).
   - Deployments are read concurrently (at most O(max_workers) at a time), and each deployment's endpoints
     concurrently too; every endpoint is read once.
   - "Each host also gets what the inventory used to reach its deployment, as the variables that every module,
@@ -282,7 +287,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for member in members:
             outcome = outcomes.get(member.name)
             if outcome is None:
-                self._add_host(member, host_vars(member.url, cached[member.name]))
+                self._add_host(member, host_vars(member.url, cached[member.name], from_cache=True))
                 continue
             for warning in outcome.warnings:
                 display.warning(warning)

@@ -12,7 +12,7 @@ __metaclass__ = type
 import math
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from ansible_collections.coder.coderd.plugins.module_utils._client import API_PREFIX, CoderError, encode_path_segment
 from ansible_collections.coder.coderd.plugins.module_utils._connection import display_url
@@ -210,10 +210,9 @@ def expand_subsets(requested, option='gather_subset'):
     return [name for name in SUBSETS + EXTRA_SUBSETS if name in chosen and name not in excluded]
 
 
-def gather_facts(deployment, subsets, user='me', include_options=False, processing_timeout=30.0):
+def gather_facts(deployment, subsets, **options):
     """The ``coder`` facts (``url`` and one key per chosen subset); any endpoint that fails fails them all."""
-    gathered = gather(deployment, subsets, user=user, include_options=include_options,
-                      processing_timeout=processing_timeout)
+    gathered = gather(deployment, subsets, **options)
     if gathered.failures:
         raise gathered.error()
     return gathered.facts
@@ -254,8 +253,12 @@ class Gathered:
         return dict((endpoint, exc.cause) for exc in self.failures.values() for endpoint in exc.endpoints)
 
 
-def gather(deployment, subsets, user='me', include_options=False, processing_timeout=30.0):
-    """A Gathered with the ``coder`` facts of the subsets that answered, every endpoint fetched concurrently."""
+def gather(deployment, subsets, user='me', include_options=False, processing_timeout=30.0, executor=None):
+    """A Gathered with the ``coder`` facts of the subsets that answered, every endpoint fetched concurrently.
+
+    ``executor`` runs the requests when given (one shared by the deployments of a fleet, see
+    ``workers_for``); else a pool of this call's own does.
+    """
     readers = {
         'api_root': deployment.api_root,
         'build': deployment.build,
@@ -273,12 +276,13 @@ def gather(deployment, subsets, user='me', include_options=False, processing_tim
     facts = {'url': deployment.url}
     if not subsets:
         return Gathered(facts, {}, subsets)
-    # One worker more than subsets: the experiments prefetch must not delay another subset.
-    with ThreadPoolExecutor(max_workers=len(subsets) + 1) as pool:
-        if 'experiments' in subsets:
-            # Two requests behind one subset: start the second now instead of after the first.
-            pool.submit(deployment.get, '/experiments/available')
-        pending = dict((name, pool.submit(readers[name])) for name in subsets)
+    if executor is None:
+        with ThreadPoolExecutor(max_workers=workers_for(subsets)) as pool:
+            pending = _submit(pool, deployment, subsets, readers)
+    else:
+        pending = _submit(executor, deployment, subsets, readers)
+        # The caller closes the client next: no request of this deployment may still be running then.
+        wait(pending.values())
     failures = {}
     for name in subsets:
         try:
@@ -296,6 +300,22 @@ def gather(deployment, subsets, user='me', include_options=False, processing_tim
     if 'build' in facts:
         deployment.check_release(facts['build'])
     return Gathered(facts, failures, subsets)
+
+
+def workers_for(subsets):
+    """Threads that fetch ``subsets`` of one deployment all at once: one more than subsets, so that the
+    experiments prefetch delays no other subset."""
+    return len(subsets) + 1
+
+
+def _submit(pool, deployment, subsets, readers):
+    """{subset: future of its reader}, plus the experiments prefetch under its path."""
+    pending = {}
+    if 'experiments' in subsets:
+        # Two requests behind one subset: start the second now instead of after the first.
+        pending['/experiments/available'] = pool.submit(deployment.get, '/experiments/available')
+    pending.update((name, pool.submit(readers[name])) for name in subsets)
+    return pending
 
 
 # Said alike for both, so that a member's token, refused both, gets one line for the two.

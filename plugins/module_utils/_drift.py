@@ -93,8 +93,9 @@ class _Resolver:
         if config_model is not None:
             self.config = config_model
         elif isinstance(facts.get('config'), dict):
-            # Facts are already normalized: read as they are; the shipped option catalog maps the keys.
-            self.config = DeploymentConfig.from_facts(facts['config'])
+            # Facts are already normalized: read as they are; the deployment's own options list maps the
+            # keys when the facts carry it (include_options), else the shipped option catalog.
+            self.config = DeploymentConfig.from_facts(facts['config'], facts.get('options'))
         else:
             self.config = None
 

@@ -22,7 +22,9 @@ description:
     naming its path in the document (the first 20, then how many more), and no request is sent; the reports
     then say the same, with C(outcome) V(error).
   - Fetches only the endpoints the checks need, each once, or uses facts already gathered by
-    M(coder.coderd.deployment_info) (then it sends no request at all).
+    M(coder.coderd.deployment_info) (then it sends no request at all), or, with O(inventory_facts), the
+    fresh facts the inventory C(coder.coderd.deployments) holds for the host (then it requests only what
+    they lack).
   - Comparisons are unit-aware (durations such as V(168h) or V(30d), URLs, versions). A secret can only
     be checked for presence (C(set)).
   - Fails when an unwaived drift is at least as severe as O(fail_on), or when a check cannot be evaluated
@@ -130,8 +132,36 @@ options:
     description:
       - The C(coder) facts returned by M(coder.coderd.deployment_info) (C(ansible_facts.coder)); the check then
         sends no request. They must hold every subset the checks read (see RV(subsets)).
-      - Config keys are then mapped by the option catalog shipped with the collection.
+      - Config keys are then mapped by the deployment's own options list when the facts carry it
+        (C(options), O(coder.coderd.deployment_info#module:include_options=true)), else by the option catalog
+        shipped with the collection.
     type: dict
+  inventory_facts:
+    description:
+      - Check with the facts that the inventory C(coder.coderd.deployments) holds for this host (its
+        C(coder_build), C(coder_config), C(coder_options) and the other C(coder_*) host variables) instead of
+        requesting them again, when they are fresh; the subsets they lack (or that are not fresh) are requested,
+        each endpoint once. RV(inventory_facts) says which subsets came from the inventory, or why none did.
+      - "The freshness rule: the facts are used only when the inventory read them in this run (C(coder_from_cache)
+        false: facts served from the inventory cache are always requested again), at most
+        O(inventory_facts_max_age) seconds before the check (C(coder_gathered_at)), and only when C(coder_url)
+        is the deployment the task checks (O(url) after the C(ansible_coder_*) variables). A token lifetime
+        limit of another O(coder.coderd.deployment_info#module:user) than the document's is requested too."
+      - Config keys are mapped by the deployment's own options list when the inventory gathered it
+        (O(coder.coderd.deployments#inventory:include_options=true)), else by the option catalog.
+      - The facts are those the inventory's token could read; the task's token is used only for what is
+        requested. Ignored when O(facts) is given.
+    type: bool
+    default: false
+    version_added: 1.1.0
+  inventory_facts_max_age:
+    description:
+      - With O(inventory_facts), the age in seconds above which the inventory's facts are requested again.
+      - A play runs long over a large fleet (C(serial), many tasks per host); the facts of a host checked late
+        are then read again rather than trusted.
+    type: int
+    default: 300
+    version_added: 1.1.0
   fail:
     description:
       - Fail the task when the check fails (see O(fail_on)).
@@ -214,9 +244,28 @@ EXAMPLES = r'''
     facts: "{{ ansible_facts.coder }}"
     desired:
       update_check: {current: true}
+
+# In a play over the inventory coder.coderd.deployments (url: "{{ coder_url }}" there): the facts
+# it read a moment ago are used, only what they lack is requested; a host without them reads all
+- name: Check with the inventory's facts
+  coder.coderd.deployment_assert:
+    url: https://coder.example.com
+    token: "{{ coder_token }}"
+    inventory_facts: true
+    desired_file: desired/prod.yml
 '''
 
 RETURN = r'''
+inventory_facts:
+  description:
+    - With O(inventory_facts), the subsets taken from the inventory's facts (C(used)) and, when it used none,
+      why (C(reason), one line, else null).
+  returned: when O(inventory_facts) is true and the check ran
+  type: dict
+  sample:
+    used: [build, config, ssh]
+    reason: null
+  version_added: 1.1.0
 passed:
   description: No unwaived drift at or above O(fail_on) and no check in error.
   returned: when the check ran

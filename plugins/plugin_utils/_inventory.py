@@ -19,7 +19,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, expand_subsets, gather
+from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, expand_subsets, gather, workers_for
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderClient, Secrets
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC,
@@ -36,6 +36,7 @@ from ansible_collections.coder.coderd.plugins.module_utils._connection import (
     without_cli_credentials,
 )
 from ansible_collections.coder.coderd.plugins.module_utils._errors import InputError, reportable
+from ansible_collections.coder.coderd.plugins.module_utils._inventory_facts import gathered_at
 from ansible_collections.coder.coderd.plugins.plugin_utils._plugin import is_vault_encrypted
 
 ENTRY_KEYS = ('name', 'gather') + tuple(CONNECTION_ARGSPEC)
@@ -229,32 +230,43 @@ def gather_fleet(members, subsets, max_workers, user='me', include_options=False
     """Outcome per member name, the members fetched concurrently (each one's endpoints too).
 
     ``subsets`` are the top-level ``gather``, for the members without their own.
+
+    The requests of all members run on one pool, with room for every endpoint of every member read
+    at a time, so that a slow deployment holds up only its own. Its threads serve member after
+    member: a pool per member would start (and join) some ten threads per deployment, and a thread
+    start waits for the GIL, which the fleet's other threads hold.
     """
     def read(member):
         if member.problem:
             return Outcome(error='%s: %s' % (member.url, member.problem))
         warnings = []
+        # When the reading started: the facts are at least that old (the freshness rule of checks).
+        started = gathered_at()
         try:
             with CoderClient(member.settings, warn=warnings.append) as client:
                 gathered = gather(Deployment(client), subsets if member.subsets is None else member.subsets,
-                                  user=user, include_options=include_options, processing_timeout=processing_timeout)
+                                  user=user, include_options=include_options, processing_timeout=processing_timeout,
+                                  executor=requests_pool)
         except Exception as exc:  # pylint: disable=broad-except
             # A bug of ours, whatever the server sent, costs this member only, never the others.
             error = reportable(exc, where=member.url, hide=Secrets(member.settings).hide)
             return Outcome(error=str(error), warnings=warnings, trace=getattr(error, 'trace', None))
         error = gathered.error()
-        return Outcome(facts=gathered.facts if gathered.reachable() else None,
+        return Outcome(facts=dict(gathered.facts, gathered_at=started) if gathered.reachable() else None,
                        error=None if error is None else str(error), errors=gathered.endpoint_causes(),
                        warnings=warnings)
 
     if not members:
         return {}
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(members))) as pool:
-        outcomes = list(pool.map(read, members))
+    at_a_time = min(max_workers, len(members))
+    widest = max([subsets] + [member.subsets for member in members if member.subsets is not None], key=len)
+    with ThreadPoolExecutor(max_workers=at_a_time * workers_for(widest)) as requests_pool:
+        with ThreadPoolExecutor(max_workers=at_a_time) as pool:
+            outcomes = list(pool.map(read, members))
     return dict((member.name, outcome) for member, outcome in zip(members, outcomes))
 
 
-def host_vars(url, facts=None, error=None, errors=None):
+def host_vars(url, facts=None, error=None, errors=None, from_cache=False):
     """``coder_*`` host variables: every facts key read, shortcuts for grouping, and what failed.
 
     ``facts`` None means that the deployment did not answer at all; with ``error`` there are also
@@ -266,6 +278,7 @@ def host_vars(url, facts=None, error=None, errors=None):
         variables.update(coder_error=error, coder_errors=dict(errors or {}))
     if facts is None:
         return variables
+    variables['coder_from_cache'] = from_cache
     version_info = (facts.get('build') or {}).get('version_info') or {}
     if 'build' in facts:
         variables['coder_version'] = facts['build'].get('version')

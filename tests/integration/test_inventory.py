@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden" / "inventory_list.json"
 OWNER, MEMBER = DEFAULT_TOKENS["owner"], DEFAULT_TOKENS["member"]
 TEMPLATE_TEXT = "{{ lookup('env', 'HOME') }}"
-STATS_TIMES = ("aggregated_from", "collected_at", "next_update_at")
+# Stats times and when the inventory read each deployment change from run to run.
+STATS_TIMES = ("aggregated_from", "collected_at", "next_update_at", "coder_gathered_at")
 
 
 def write_inventory(directory, config, name="fleet.coder.yml"):
@@ -157,6 +158,12 @@ def test_second_run_with_cache_makes_no_requests(fleet, tmp_path):
     for sim in sims.values():
         sim.reset_requests()
     second = listed(path, env=env)[0]
+    # The first run's facts, gathered_at included, now said to come from the cache.
+    assert sorted(name for name, host in second["_meta"]["hostvars"].items() if host.get("coder_from_cache")) == [
+        "edge", "prod"]
+    for host in first["_meta"]["hostvars"].values():
+        if "coder_from_cache" in host:
+            host["coder_from_cache"] = True
     assert second == first
     # Only the member deployment, which failed, is read again.
     assert dict((name, sim.request_count()) for name, sim in sims.items()) == {"prod": 0, "edge": 0, "member": 9}

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 from pathlib import Path
 
@@ -219,12 +220,12 @@ def test_host_vars_of_a_reachable_deployment():
     assert host_vars('https://a.example.com', facts) == {
         'coder_url': 'https://a.example.com', 'coder_build': facts['build'],
         'coder_experiments': facts['experiments'], 'coder_reachable': True, 'coder_version': 'v2.34.3+4653f32',
-        'coder_version_minor': '2.34', 'coder_experiments_enabled': ['oauth2']}
+        'coder_version_minor': '2.34', 'coder_experiments_enabled': ['oauth2'], 'coder_from_cache': False}
 
 
 def test_host_vars_leave_out_what_was_not_gathered():
-    assert host_vars('https://a.example.com', {'url': 'https://a.example.com', 'ssh': {}}) == {
-        'coder_url': 'https://a.example.com', 'coder_ssh': {}, 'coder_reachable': True}
+    assert host_vars('https://a.example.com', {'url': 'https://a.example.com', 'ssh': {}}, from_cache=True) == {
+        'coder_url': 'https://a.example.com', 'coder_ssh': {}, 'coder_reachable': True, 'coder_from_cache': True}
 
 
 def test_host_vars_of_a_failed_deployment():
@@ -310,7 +311,8 @@ def test_gather_fleet_reads_every_deployment_once_and_concurrently(coder_sim_fac
     assert list(outcomes) == [entry['name'] for entry in entries]
     for index, sim in enumerate(sims):
         facts = outcomes['sim%d' % index].facts
-        assert sorted(facts) == sorted(('url',) + SUBSETS)
+        assert sorted(facts) == sorted(('url', 'gathered_at') + SUBSETS)
+        assert re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', facts['gathered_at'])
         assert facts['url'] == sim.url
         # nine requests: every subset once, the experiments subset twice (enabled and available)
         assert sim.request_count() == 9

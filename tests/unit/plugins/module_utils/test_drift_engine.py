@@ -456,6 +456,19 @@ def test_a_baseline_setting_an_older_server_lacks_is_skipped_naming_the_release(
     assert result.message('D').endswith('0 errors, 1 skipped; fail_on: low)')
 
 
+def test_facts_that_carry_the_options_list_resolve_through_it(facts):
+    """Facts of deployment_info or the inventory with include_options: the server's own list maps the keys,
+    as it does for a live check, not the shipped catalog."""
+    body = load('deployment-config.json')
+    body['options'] = [option for option in body['options'] if option['flag'] != 'swagger-enable']
+    older = DeploymentConfig(body)
+    facts.update(config=older.config, options=older.options)
+    swagger = [record for record in run(None, facts, baseline='hardened').records
+               if record['key'] == 'CODER_SWAGGER_ENABLE']
+    assert [(record['status'], record['description']) for record in swagger] == [
+        ('pass', "not applicable: this deployment has no setting 'CODER_SWAGGER_ENABLE'")]
+
+
 def test_hardened_tightens_recommended():
     assert _baselines.baseline('recommended')['config']['CODER_MAX_TOKEN_LIFETIME']['le'] == '90d'
     assert _baselines.baseline('hardened')['config']['CODER_MAX_TOKEN_LIFETIME']['le'] == '168h'
