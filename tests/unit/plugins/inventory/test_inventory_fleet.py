@@ -240,13 +240,14 @@ def test_host_vars_of_a_deployment_that_answered_in_part_keep_its_facts_and_grou
     assert host_vars('https://a.example.com', facts, 'https://a.example.com: boom', errors) == {
         'coder_url': 'https://a.example.com', 'coder_build': facts['build'], 'coder_reachable': True,
         'coder_version': 'v2.34.3+4653f32', 'coder_version_minor': '2.34',
-        'coder_error': 'https://a.example.com: boom', 'coder_errors': errors}
+        'coder_error': 'https://a.example.com: boom', 'coder_errors': errors, 'coder_from_cache': False}
 
 
 def test_a_member_token_keeps_the_facts_it_may_read(coder_sim, environ):
     members = fleet([{'name': 'member', 'url': coder_sim.url, 'token': DEFAULT_TOKENS['member']}], environ)
     outcome = gather_fleet(members, list(SUBSETS), max_workers=1)['member']
-    assert sorted(outcome.facts) == ['api_root', 'build', 'experiments', 'ssh', 'token_config', 'update_check', 'url']
+    assert sorted(outcome.facts) == ['api_root', 'build', 'experiments', 'gathered_at', 'ssh', 'token_config',
+                                     'update_check', 'url']
     assert outcome.facts['build']['version'] == 'v2.34.3+4653f32'
     assert sorted(outcome.errors) == ['/api/v2/deployment/config', '/api/v2/deployment/stats']
     assert all(cause.startswith('HTTP 403: Forbidden.') for cause in outcome.errors.values())
@@ -259,7 +260,7 @@ def test_a_deployment_whose_api_refuses_every_endpoint_still_answered(coder_sim,
     # A token the API refuses is an answer of the API: the deployment is there, its host reachable.
     members = fleet([{'name': 'wrong-token', 'url': coder_sim.url, 'token': OWNER}], environ)
     outcome = gather_fleet(members, ['config', 'ssh'], max_workers=1)['wrong-token']
-    assert outcome.facts == {'url': coder_sim.url}
+    assert outcome.facts == {'url': coder_sim.url, 'gathered_at': outcome.facts['gathered_at']}
     assert sorted(outcome.errors) == ['/api/v2/deployment/config', '/api/v2/deployment/ssh']
     assert all(cause.startswith('HTTP 401: ') for cause in outcome.errors.values())
 
@@ -280,11 +281,11 @@ def test_an_entry_has_its_own_gather(coder_sim, environ):
     assert [member.subsets for member in members] == [
         ['api_root', 'build', 'ssh', 'experiments', 'update_check', 'token_config'], ['build', 'ssh'], None]
     outcomes = gather_fleet(members, ['build'], max_workers=3)
-    assert sorted(outcomes['own'].facts) == ['api_root', 'build', 'experiments', 'ssh', 'token_config',
+    assert sorted(outcomes['own'].facts) == ['api_root', 'build', 'experiments', 'gathered_at', 'ssh', 'token_config',
                                              'update_check', 'url']
     assert outcomes['own'].error is None and outcomes['own'].errors == {}
-    assert sorted(outcomes['commas'].facts) == ['build', 'ssh', 'url']
-    assert sorted(outcomes['top'].facts) == ['build', 'url']
+    assert sorted(outcomes['commas'].facts) == ['build', 'gathered_at', 'ssh', 'url']
+    assert sorted(outcomes['top'].facts) == ['build', 'gathered_at', 'url']
 
 
 @pytest.mark.parametrize('gather, message', [

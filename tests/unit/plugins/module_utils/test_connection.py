@@ -373,7 +373,8 @@ def test_the_doc_fragment_follows_the_table():
 def test_the_role_takes_every_option_as_a_variable():
     role = REPO / 'roles' / 'deployment_check'
     specs = yaml.safe_load((role / 'meta' / 'argument_specs.yml').read_text())['argument_specs']['main']['options']
-    task = yaml.safe_load((role / 'tasks' / 'main.yml').read_text())[0]['coder.coderd.deployment_assert']
+    # The check is the first task of the role's block (whose always section writes the fleet report).
+    task = yaml.safe_load((role / 'tasks' / 'main.yml').read_text())[0]['block'][0]['coder.coderd.deployment_assert']
     for option in OPTIONS:
         spec = specs['coder_' + option.name]
         assert (spec['type'], bool(spec.get('no_log'))) == (option.spec['type'], bool(option.spec.get('no_log')))
