@@ -14,7 +14,7 @@ import yaml
 from ansible.errors import AnsibleError
 from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
-from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather_facts
+from ansible_collections.coder.coderd.plugins.module_utils._api import Deployment, gather
 from ansible_collections.coder.coderd.plugins.module_utils._baselines import NAMES as BASELINE_NAMES
 from ansible_collections.coder.coderd.plugins.module_utils._client import CoderError
 from ansible_collections.coder.coderd.plugins.module_utils._connection import (
@@ -140,7 +140,7 @@ class ActionModule(CoderAction):
         waivers = parse_waivers(_dates_as_text(waivers), waivers_source)
         subsets = required_subsets(desired)
         notes = {}
-        facts, where, config_model = self._facts(params, subsets, desired.token_config_user, warn, notes)
+        facts, where, config_model = self._facts(params, subsets, desired.token_config_user, warn, notes, context)
         context.update(coder_version=(facts.get('build') or {}).get('version'), token_role=_token_role(facts))
         result = evaluate(desired, facts, waivers, params['fail_on'], datetime.datetime.now(), config_model,
                           params['waiver_warn_days'])
@@ -167,7 +167,7 @@ class ActionModule(CoderAction):
             answer.update(failed=True, _ansible_verbose_always=True)
         return answer
 
-    def _facts(self, params, subsets, user, warn, notes):
+    def _facts(self, params, subsets, user, warn, notes, context):
         """(facts, where they come from, the deployment's own config model or None)."""
         if params['facts'] is not None:
             # Facts gathered earlier: nothing to fetch, so no connection at all.
@@ -189,9 +189,13 @@ class ActionModule(CoderAction):
         with connect(params, warn, self._task_environment()) as client:
             deployment = Deployment(client)
             # The build info (one small request) gives the reports the Coder version even when no check reads it.
-            facts = gather_facts(deployment, sorted(set(missing) | ({'build'} - set(known))), user=user,
-                                 processing_timeout=params['processing_timeout'])
-            facts.update(known)
+            gathered = gather(deployment, sorted(set(missing) | ({'build'} - set(known))), user=user,
+                              processing_timeout=params['processing_timeout'])
+            facts = dict(gathered.facts, **known)
+            # The report of a check that cannot run (a member's token refused the config) still names the release.
+            context['coder_version'] = (facts.get('build') or {}).get('version')
+            if gathered.failures:
+                raise gathered.error()
             # Config keys resolve against the server's own options list, already fetched and normalized.
             return facts, deployment.url, deployment.config_model() if 'config' in missing else None
 

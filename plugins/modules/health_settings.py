@@ -53,20 +53,20 @@ EXAMPLES = r'''
 - name: Dismiss the DERP checks (this deployment relays through workspace proxies only)
   coder.coderd.health_settings:
     url: https://coder.example.com
-    token: "{{ coder_owner_token }}"
+    token: "{{ coder_token }}"
     dismissed:
       - DERP
 
 - name: Dismiss nothing, whatever was dismissed in the dashboard
   coder.coderd.health_settings:
     url: https://coder.example.com
-    token: "{{ coder_owner_token }}"
+    token: "{{ coder_token }}"
     dismissed: []
 
 - name: Keep the list in the inventory, with the section names of the health facts
   coder.coderd.health_settings:
-    url: "{{ coder_url }}"
-    token: "{{ coder_owner_token }}"
+    url: https://coder.example.com
+    token: "{{ coder_token }}"
     dismissed: "{{ coder_dismissed_health_checks | default([]) }}"
 '''
 

@@ -308,6 +308,18 @@ def test_a_check_that_cannot_run_still_writes_every_report_saying_why(run_playbo
     assert_no_token(result)
 
 
+def test_a_check_a_members_token_cannot_run_still_names_the_release_in_its_report(run_playbook, coder_sim, tmp_path):
+    # The member may read the build info but not the config: the error report (and so the fleet
+    # report's version column) still says which Coder release the deployment runs.
+    play = HARDENED_PLAY.replace("fail_on: never", "report_dir: %s" % tmp_path)
+    result = run_playbook(play, extra_vars=dict(connection(coder_sim), coder_token=DEFAULT_TOKENS["member"]))
+    assert result.rc == 2, result.output
+    report = json.loads((tmp_path / "coder-drift.json").read_text(encoding="utf-8"))
+    assert (report["outcome"], report["context"]["coder_version"]) == ("error", "v2.34.3+4653f32")
+    assert "/deployment/config: HTTP 403" in report["records"][0]["description"]
+    assert_no_token(result)
+
+
 def junit_names(path):
     return [case.get("name") for case in ElementTree.parse(str(path)).getroot().iter("testcase")]
 
