@@ -207,7 +207,6 @@ def _entry_subsets(label, gather):
         raise InventoryConfigError('%s: %s' % (label, exc))
 
 
-
 def _file_value(basedir, name, value):
     """Paths in the inventory file are relative to the file, wherever Ansible is started from."""
     if name not in FILE_OPTIONS or value is None:
