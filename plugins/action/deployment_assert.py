@@ -141,7 +141,8 @@ class ActionModule(CoderAction):
         subsets = required_subsets(desired)
         notes = {}
         facts, where, config_model = self._facts(params, subsets, desired.token_config_user, warn, notes, context)
-        context.update(coder_version=(facts.get('build') or {}).get('version'), token_role=_token_role(facts))
+        context.update(coder_version=(facts.get('build') or {}).get('version'), token_role=_token_role(facts),
+                       health=(facts.get('health') or {}).get('severity'))
         result = evaluate(desired, facts, waivers, params['fail_on'], datetime.datetime.now(), config_model,
                           params['waiver_warn_days'])
         written = {}

@@ -81,11 +81,16 @@ class ActionModule(ActionBase):
                 members.append(_checked(host, outcome, variables, params['fail_on'], directory))
             elif host in active or isinstance(outcome, dict):
                 not_checked.append(host)
+                continue
             else:
                 cause = _variable(variables, 'coder_error')
                 members.append(member(host, error_report(
                     _deployment(host, variables), 'the drift check did not run: %s' % (
                         cause or 'the host failed or was unreachable before it'), params['fail_on'])))
+            # The inventory's health report (gather: [all, health]) when the check read none.
+            inventory_health = _variable(variables, 'coder_health')
+            if not members[-1]['health'] and isinstance(inventory_health, dict):
+                members[-1]['health'] = inventory_health.get('severity')
         run = dict(limit=_variable(task_vars, 'ansible_limit'), hosts=len(hosts),
                    job_id=_first(task_vars, _JOB_ID_VARS), workflow_job_id=_first(task_vars, _WORKFLOW_JOB_ID_VARS))
         suffix = params['suffix'] if params['suffix'] is not None else _job_suffix(run)

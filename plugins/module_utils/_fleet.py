@@ -28,6 +28,7 @@ _EXTENSIONS = {'json': '.json', 'junit': '.junit.xml', 'markdown': '.md'}
 # folded section below the table), so that 200 rows stay one screen line each.
 MAX_ERROR_CELL = 120
 _COUNTS = ('total', 'pass', 'drift', 'waived', 'error', 'failing')
+_HEALTH = {'ok': '\u2705 ok', 'warning': '\u26a0\ufe0f warning', 'error': '\u274c error'}
 
 
 def file_names(suffix=''):
@@ -35,9 +36,11 @@ def file_names(suffix=''):
     return dict((name, 'coder-fleet%s%s' % (suffix, extension)) for name, extension in _EXTENSIONS.items())
 
 
-def member(host, report, reports=None):
-    """One deployment of the fleet: its inventory host, its drift report and its own report files ({format: path})."""
-    return dict(host=host, report=report, reports=dict(reports or {}))
+def member(host, report, reports=None, health=None):
+    """One deployment of the fleet: its inventory host, its drift report, its own report files ({format: path})
+    and its health severity when the check or the inventory read the health report (else the report's own)."""
+    return dict(host=host, report=report, reports=dict(reports or {}),
+                health=health or report['context'].get('health'))
 
 
 def report_problem(report):
@@ -89,6 +92,7 @@ def build_index(members, not_checked=(), run=None, generated_at=None):
         summary = report['summary']
         deployments.append(dict(
             host=entry['host'], url=report['deployment'], version=report['context'].get('coder_version'),
+            health=entry.get('health'),
             outcome=report['outcome'], counts=dict((name, summary[name]) for name in _COUNTS),
             drift_by_severity=dict((name, summary['drift_by_severity'].get(name, 0)) for name in SEVERITIES),
             fail_on=summary.get('fail_on'), checked_at=report['generated_at'], reports=entry['reports'],
@@ -143,8 +147,11 @@ def render_fleet_markdown(index):
     run_line = _run_line(index['run'], index['not_checked'])
     if run_line:
         lines.extend([run_line, ''])
+    # Health only when some deployment's health report was read (an owner's token, gather health).
+    health = any(entry['health'] for entry in index['deployments'])
     if index['deployments']:
-        lines.extend(['| Outcome | Host | Deployment | Version | Drifts | Errors |', '|---|---|---|---|---|---|'])
+        lines.extend(['| Outcome | Host | Deployment | Version |%s Drifts | Errors |' % (' Health |' if health else ''),
+                      '|---|---|---|---|%s---|---|' % ('---|' if health else '')])
     long_errors = []
     for entry in index['deployments']:
         # The row names the deployment already: its error cell need not start with its URL again.
@@ -156,9 +163,11 @@ def render_fleet_markdown(index):
             if len(errors) > 1 or cell != errors[0]:
                 long_errors.append((entry, errors))
         version = (entry['version'] or '\u2013').split('+')[0]
-        lines.append('| %s | %s | %s | %s | %s | %s |' % (
-            VERDICTS[entry['outcome']], plain(entry['host']), plain(entry['url']), plain(version),
-            _drifts(entry['drift_by_severity']), plain(cell)))
+        cells = [VERDICTS[entry['outcome']], plain(entry['host']), plain(entry['url']), plain(version)]
+        if health:
+            cells.append(_HEALTH.get(entry['health'], plain(entry['health'] or '\u2013')))
+        cells.extend([_drifts(entry['drift_by_severity']), plain(cell)])
+        lines.append('| %s |' % ' | '.join(cells))
     if long_errors:
         lines.extend(['', '<details><summary>Errors in full (%s)</summary>' % counted(len(long_errors), 'deployment'),
                       ''])

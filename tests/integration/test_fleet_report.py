@@ -216,3 +216,18 @@ def test_the_module_alone_writes_what_it_is_asked_and_fails_in_one_line(run_play
     # Without report_dir the check wrote no report: the fleet reads the records of its registered result.
     lines = (tmp_path / "reports" / "coder-fleet-eu.md").read_text(encoding="utf-8").splitlines()
     assert lines[-1].startswith("| \u2705 passed | localhost | %s | v2.34." % coder_sim.url)
+
+
+def test_the_fleet_report_shows_each_deployment_s_health_when_the_check_read_it(
+        run_playbook, coder_sim_factory, tmp_path):
+    urls = {"healthy": coder_sim_factory().url,
+            "warning": coder_sim_factory(state={"health": {"report": "warnings"}}).url}
+    desired = dict(DESIRED, health={"max_severity": "warning"})
+    result = run_playbook(play(), inventory=inventory(urls), extra_vars=dict(run_vars(tmp_path), coder_desired=desired))
+    assert result.rc == 0, result.output
+    index = index_of(tmp_path)
+    assert sorted((entry["host"], entry["health"]) for entry in index["deployments"]) == [
+        ("healthy", "ok"), ("warning", "warning")]
+    lines = (tmp_path / "coder-fleet.md").read_text(encoding="utf-8").splitlines()
+    assert "| Outcome | Host | Deployment | Version | Health | Drifts | Errors |" in lines
+    assert any("| warning | %s |" % urls["warning"] in line and "\u26a0\ufe0f warning" in line for line in lines)

@@ -75,7 +75,7 @@ def test_the_json_index_names_each_deployment_its_counts_reports_and_errors():
     assert index['run'] == dict(limit='prod', job_id=None)
     assert index['not_checked'] == ['f-later'] and index['counts']['not_checked'] == 1
     error, drifted = index['deployments'][0], index['deployments'][2]
-    assert error == dict(host='e-down', url='https://e.example.com', version=None, outcome='error',
+    assert error == dict(host='e-down', url='https://e.example.com', version=None, health=None, outcome='error',
                          counts=dict(total=1, error=1, failing=1, drift=0, waived=0, **{'pass': 0}),
                          drift_by_severity=dict.fromkeys(_reports.SEVERITIES, 0), fail_on='low',
                          checked_at=error['checked_at'], reports={},
@@ -199,3 +199,22 @@ def test_an_empty_fleet_says_so():
     assert text.splitlines()[:3] == ['### Coder fleet drift check: 0 deployments', '',
                                      '**no deployment checked** \u00b7 2026-06-01T12:30:00Z']
     assert '| Outcome |' not in text
+
+
+def test_a_health_column_appears_when_some_deployment_s_health_was_read():
+    checked_health = checked('https://h.example.com', record('K1', 'pass'))
+    checked_health['context']['health'] = 'warning'
+    members = fleet() + [_fleet.member('f-health', checked_health),
+                         _fleet.member('g-inventory', checked('https://g.example.com', record('K1', 'pass')),
+                                       health='ok')]
+    rendered = _fleet.render_fleet(members, generated_at=MOMENT)
+    lines = rendered['markdown'].splitlines()
+    assert lines[4:6] == ['| Outcome | Host | Deployment | Version | Health | Drifts | Errors |',
+                          '|---|---|---|---|---|---|---|']
+    assert '| \u2705 passed | f-health | https://h.example.com | v2.34.3 | \u26a0\ufe0f warning |  |  |' in lines
+    assert '| \u2705 passed | g-inventory | https://g.example.com | v2.34.3 | \u2705 ok |  |  |' in lines
+    assert '| \u26a0\ufe0f error | e-down | https://e.example.com | \u2013 | \u2013 |  | ' \
+        'GET /api/v2/buildinfo: connection refused |' in lines
+    index = json.loads(rendered['json'])
+    assert dict((entry['host'], entry['health']) for entry in index['deployments'])['f-health'] == 'warning'
+    assert 'Health' not in _fleet.render_fleet(fleet(), generated_at=MOMENT)['markdown']
